@@ -1,0 +1,585 @@
+//! The serde `Deserializer` for one value, driven by its wire type.
+//!
+//! Structs are matched by field name; fields the destination lacks are skipped, and destination
+//! fields the stream did not send (Go omits zero values) are filled with zero values, which is what
+//! Go's decoder leaves in a fresh value. Integers and floats are range-checked.
+
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+
+use super::input::Input;
+use super::skip::{interface_header, is_struct, skip};
+use super::zero::Zero;
+use crate::error::{Error, Result};
+use crate::schema::{marshal_kind, COMPLEX_LEN};
+use crate::types::{self, TypeId, WireKind, WireType};
+
+pub(crate) struct ValueDe<'i, 'a> {
+    pub inp: &'i mut Input<'a>,
+    pub id: TypeId,
+}
+
+impl<'i, 'a> ValueDe<'i, 'a> {
+    fn wire(&self) -> Result<Arc<WireType>> {
+        self.inp
+            .types
+            .get(self.id)
+            .cloned()
+            .ok_or_else(|| Error::malformed(format!("unknown type id {}", self.id)).at(self.inp.offset()))
+    }
+
+    fn mismatch(&self, want: &str) -> Error {
+        Error::mismatch(format!(
+            "wire type {} cannot be decoded into {want}",
+            self.inp.types.type_name(self.id)
+        ))
+        .at(self.inp.offset())
+    }
+
+    fn expect(&self, id: TypeId, want: &str) -> Result<()> {
+        if self.id == id {
+            Ok(())
+        } else {
+            Err(self.mismatch(want))
+        }
+    }
+
+    fn int(&mut self, want: &'static str, min: i64, max: i64) -> Result<i64> {
+        self.expect(types::INT, want)?;
+        let at = self.inp.offset();
+        let v = self.inp.int()?;
+        if v < min || v > max {
+            return Err(Error::range(format!("value {v} for \"{want}\"")).at(at));
+        }
+        Ok(v)
+    }
+
+    fn uint(&mut self, want: &'static str, max: u64) -> Result<u64> {
+        self.expect(types::UINT, want)?;
+        let at = self.inp.offset();
+        let v = self.inp.uint()?;
+        if v > max {
+            return Err(Error::range(format!("value {v} for \"{want}\"")).at(at));
+        }
+        Ok(v)
+    }
+
+    fn string(&mut self) -> Result<&str> {
+        self.expect(types::STRING, "string")?;
+        let at = self.inp.offset();
+        let b = self.inp.bytes()?;
+        std::str::from_utf8(b).map_err(|_| Error::malformed("string is not valid UTF-8").at(at))
+    }
+
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.inp.enter()?;
+        let r = f(self);
+        self.inp.leave();
+        r
+    }
+}
+
+impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        match self.id {
+            types::BOOL => visitor.visit_bool(self.inp.bool()?),
+            types::INT => visitor.visit_i64(self.inp.int()?),
+            types::UINT => visitor.visit_u64(self.inp.uint()?),
+            types::FLOAT => visitor.visit_f64(self.inp.float()?),
+            types::BYTES => visitor.visit_bytes(self.inp.bytes()?),
+            types::STRING => visitor.visit_str(self.string()?),
+            types::COMPLEX => self.deserialize_tuple_struct("complex128", COMPLEX_LEN, visitor),
+            types::INTERFACE => self.nested(|d| match interface_header(d.inp)? {
+                None => visitor.visit_none(),
+                Some((name, id)) => visitor.visit_enum(Interface {
+                    inp: &mut *d.inp,
+                    name,
+                    id,
+                }),
+            }),
+            _ => {
+                let wt = self.wire()?;
+                match &wt.kind {
+                    WireKind::Struct { fields } => self.nested(|d| {
+                        visitor.visit_map(StructAccess::new(d.inp, fields, &[]))
+                    }),
+                    WireKind::Slice { elem } | WireKind::Array { elem, .. } => {
+                        let elem = *elem;
+                        self.nested(|d| {
+                            let (n, cap) = d.inp.count("slice")?;
+                            visitor.visit_seq(SeqAccess {
+                                inp: &mut *d.inp,
+                                elem,
+                                left: n,
+                                cap,
+                            })
+                        })
+                    }
+                    WireKind::Map { key, elem } => {
+                        let (key, elem) = (*key, *elem);
+                        self.nested(|d| {
+                            let (n, cap) = d.inp.count("map")?;
+                            visitor.visit_map(MapAccess {
+                                inp: &mut *d.inp,
+                                key,
+                                elem,
+                                left: n,
+                                cap,
+                            })
+                        })
+                    }
+                    WireKind::Marshal(_) => visitor.visit_bytes(self.inp.bytes()?),
+                }
+            }
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.expect(types::BOOL, "bool")?;
+        visitor.visit_bool(self.inp.bool()?)
+    }
+    fn deserialize_i8<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_i8(self.int("int8", i8::MIN.into(), i8::MAX.into())? as i8)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_i16(self.int("int16", i16::MIN.into(), i16::MAX.into())? as i16)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_i32(self.int("int32", i32::MIN.into(), i32::MAX.into())? as i32)
+    }
+    fn deserialize_i64<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_i64(self.int("int64", i64::MIN, i64::MAX)?)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_u8(self.uint("uint8", u8::MAX.into())? as u8)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_u16(self.uint("uint16", u16::MAX.into())? as u16)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_u32(self.uint("uint32", u32::MAX.into())? as u32)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_u64(self.uint("uint64", u64::MAX)?)
+    }
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.expect(types::FLOAT, "float32")?;
+        let at = self.inp.offset();
+        let v = self.inp.float()?;
+        if v.is_finite() && v.abs() > f64::from(f32::MAX) {
+            return Err(Error::range(format!("value {v} for \"float32\"")).at(at));
+        }
+        visitor.visit_f32(v as f32)
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.expect(types::FLOAT, "float64")?;
+        visitor.visit_f64(self.inp.float()?)
+    }
+    fn deserialize_char<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        let at = self.inp.offset();
+        let v = self.int("int32", 0, i64::from(u32::MAX))?;
+        let c = char::from_u32(v as u32)
+            .ok_or_else(|| Error::range(format!("{v} is not a Unicode scalar value")).at(at))?;
+        visitor.visit_char(c)
+    }
+    fn deserialize_str<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_str(self.string()?)
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_str(visitor)
+    }
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.id {
+            types::BYTES | types::STRING => visitor.visit_bytes(self.inp.bytes()?),
+            _ => Err(self.mismatch("[]byte")),
+        }
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.id == types::INTERFACE {
+            // A nil interface is an empty name.
+            let at = self.inp.pos;
+            if self.inp.buf.get(at) == Some(&0) {
+                self.inp.pos += 1;
+                return visitor.visit_none();
+            }
+        }
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        skip(self.inp, self.id)?;
+        visitor.visit_unit()
+    }
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        if !is_struct(self.inp, self.id) {
+            return Err(self.mismatch("struct"));
+        }
+        self.deserialize_unit(visitor)
+    }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.id == types::BYTES {
+            // Vec<u8> and friends ask for a sequence of u8.
+            let b = self.inp.bytes()?;
+            return visitor.visit_seq(de::value::SeqDeserializer::<_, Error>::new(
+                b.iter().copied(),
+            ));
+        }
+        match self.wire().ok().map(|w| w.kind.clone()) {
+            Some(WireKind::Slice { .. } | WireKind::Array { .. }) => self.deserialize_any(visitor),
+            _ => Err(self.mismatch("slice")),
+        }
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(mut self, len: usize, visitor: V) -> Result<V::Value> {
+        let elem = match self.wire().ok().map(|w| w.kind.clone()) {
+            Some(WireKind::Array { elem, .. } | WireKind::Slice { elem }) => elem,
+            _ if self.id == types::BYTES => {
+                let at = self.inp.offset();
+                let b = self.inp.bytes()?;
+                if b.len() != len {
+                    return Err(Error::mismatch(format!(
+                        "array length {} does not match {len}",
+                        b.len()
+                    ))
+                    .at(at));
+                }
+                return visitor.visit_seq(de::value::SeqDeserializer::<_, Error>::new(
+                    b.iter().copied(),
+                ));
+            }
+            _ => return Err(self.mismatch(&format!("[{len}]array"))),
+        };
+        self.nested(|d| {
+            let at = d.inp.offset();
+            let (n, cap) = d.inp.count("array")?;
+            if n != len {
+                return Err(
+                    Error::mismatch(format!("array length {n} does not match {len}")).at(at),
+                );
+            }
+            visitor.visit_seq(SeqAccess {
+                inp: &mut *d.inp,
+                elem,
+                left: n,
+                cap,
+            })
+        })
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        if marshal_kind(len).is_some() {
+            let ok = matches!(
+                self.wire().ok().map(|w| w.kind.clone()),
+                Some(WireKind::Marshal(_))
+            );
+            if !ok {
+                return Err(self.mismatch(name));
+            }
+            let b = self.inp.bytes()?.to_vec();
+            return visitor.visit_seq(MarshalSeq { step: 0, bytes: b });
+        }
+        if len == COMPLEX_LEN {
+            self.expect(types::COMPLEX, "complex128")?;
+            let re = self.inp.float()?;
+            let im = self.inp.float()?;
+            return visitor.visit_seq(de::value::SeqDeserializer::<_, Error>::new(
+                [re, im].into_iter(),
+            ));
+        }
+        self.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.wire().ok().map(|w| w.kind.clone()) {
+            Some(WireKind::Map { .. } | WireKind::Struct { .. }) => self.deserialize_any(visitor),
+            _ => Err(self.mismatch("map")),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        mut self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        let wt = self.wire().map_err(|_| self.mismatch(name))?;
+        match &wt.kind {
+            WireKind::Struct { fields: wire } => self.nested(|d| {
+                visitor.visit_map(StructAccess::new(d.inp, wire, fields))
+            }),
+            _ => Err(self.mismatch(name)),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        if self.id != types::INTERFACE {
+            return Err(self.mismatch(&format!("interface {name}")));
+        }
+        self.inp.enter()?;
+        let r = match interface_header(self.inp)? {
+            None => Err(Error::mismatch(format!(
+                "nil interface value for {name}; use Option<{name}>"
+            ))
+            .at(self.inp.offset())),
+            Some((n, id)) => visitor.visit_enum(Interface {
+                inp: &mut *self.inp,
+                name: n,
+                id,
+            }),
+        };
+        self.inp.leave();
+        r
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        skip(self.inp, self.id)?;
+        visitor.visit_unit()
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+}
+
+struct SeqAccess<'i, 'a> {
+    inp: &'i mut Input<'a>,
+    elem: TypeId,
+    left: usize,
+    cap: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(ValueDe {
+            inp: &mut *self.inp,
+            id: self.elem,
+        })
+        .map(Some)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.cap)
+    }
+}
+
+struct MapAccess<'i, 'a> {
+    inp: &'i mut Input<'a>,
+    key: TypeId,
+    elem: TypeId,
+    left: usize,
+    cap: usize,
+}
+
+impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(ValueDe {
+            inp: &mut *self.inp,
+            id: self.key,
+        })
+        .map(Some)
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        seed.deserialize(ValueDe {
+            inp: &mut *self.inp,
+            id: self.elem,
+        })
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.cap / 2)
+    }
+}
+
+/// Wire fields first, then zero values for destination fields the stream did not send.
+struct StructAccess<'i, 'a, 'w> {
+    inp: &'i mut Input<'a>,
+    wire: &'w [types::FieldDef],
+    want: &'static [&'static str],
+    seen: Vec<bool>,
+    last: i64,
+    current: Option<usize>,
+    done: bool,
+    zero_next: usize,
+}
+
+impl<'i, 'a, 'w> StructAccess<'i, 'a, 'w> {
+    fn new(
+        inp: &'i mut Input<'a>,
+        wire: &'w [types::FieldDef],
+        want: &'static [&'static str],
+    ) -> Self {
+        StructAccess {
+            inp,
+            wire,
+            want,
+            seen: vec![false; want.len()],
+            last: -1,
+            current: None,
+            done: false,
+            zero_next: 0,
+        }
+    }
+}
+
+impl<'de> de::MapAccess<'de> for StructAccess<'_, '_, '_> {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if !self.done {
+            match self.inp.field(&mut self.last, self.wire.len())? {
+                Some(f) => {
+                    self.current = Some(f);
+                    let name = self.wire[f].name.as_str();
+                    if let Some(i) = self.want.iter().position(|w| *w == name) {
+                        self.seen[i] = true;
+                    }
+                    return seed.deserialize(name.into_deserializer()).map(Some);
+                }
+                None => self.done = true,
+            }
+        }
+        self.current = None;
+        while self.zero_next < self.want.len() {
+            let i = self.zero_next;
+            self.zero_next += 1;
+            if !self.seen[i] {
+                let name: &str = self.want[i];
+                return seed.deserialize(name.into_deserializer()).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        match self.current {
+            Some(f) => {
+                let field = &self.wire[f];
+                seed.deserialize(ValueDe {
+                    inp: &mut *self.inp,
+                    id: field.id,
+                })
+                .map_err(|e| e.in_field(&field.name))
+            }
+            None => {
+                let name = self.want.get(self.zero_next.wrapping_sub(1)).copied().unwrap_or("");
+                seed.deserialize(Zero).map_err(|e| e.in_field(name))
+            }
+        }
+    }
+}
+
+/// An interface value as a serde enum: the variant is the registered Go name.
+struct Interface<'i, 'a> {
+    inp: &'i mut Input<'a>,
+    name: String,
+    id: TypeId,
+}
+
+impl<'de, 'i, 'a> de::EnumAccess<'de> for Interface<'i, 'a> {
+    type Error = Error;
+    type Variant = Self;
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
+        let at = self.inp.offset();
+        let v = seed
+            .deserialize(self.name.as_str().into_deserializer())
+            .map_err(|e: Error| e.at(at))?;
+        Ok((v, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Interface<'_, '_> {
+    type Error = Error;
+    fn unit_variant(self) -> Result<()> {
+        skip(self.inp, self.id)
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
+        seed.deserialize(ValueDe {
+            inp: self.inp,
+            id: self.id,
+        })
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        de::Deserializer::deserialize_tuple(
+            ValueDe {
+                inp: self.inp,
+                id: self.id,
+            },
+            len,
+            visitor,
+        )
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        de::Deserializer::deserialize_struct(
+            ValueDe {
+                inp: self.inp,
+                id: self.id,
+            },
+            "",
+            fields,
+            visitor,
+        )
+    }
+}
+
+/// The parts of a marshaled value as the marker tuple struct sees them: (is_zero, bytes); decoding
+/// does not know zero-ness and says `false`.
+struct MarshalSeq {
+    step: u8,
+    bytes: Vec<u8>,
+}
+
+impl<'de> de::SeqAccess<'de> for MarshalSeq {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        self.step += 1;
+        match self.step {
+            1 => seed.deserialize(false.into_deserializer()).map(Some),
+            2 => seed
+                .deserialize(de::value::BytesDeserializer::<Error>::new(&self.bytes))
+                .map(Some),
+            _ => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Message framing on the write side: a stack of buffers, as Go's encoder keeps them.
+//!
+//! `bufs[0]` collects finished messages; the last buffer is the message (or interface value) being
+//! written. Flushing moves the current buffer, length-prefixed, into the one below it: Go's
+//! `writeMessage(w, b)`. An interface value pushes a buffer for its concrete value and flushes it into
+//! the enclosing one, so definitions sent while it is being written land in the right place.
+
+use crate::wire;
+
+pub(crate) struct MessageBufs {
+    bufs: Vec<Vec<u8>>,
+}
+
+impl MessageBufs {
+    /// Buffers writing finished messages into `out` (appended to).
+    pub fn new(out: Vec<u8>) -> Self {
+        MessageBufs {
+            bufs: vec![out, Vec::new()],
+        }
+    }
+
+    /// The buffer being written.
+    #[inline]
+    pub fn cur(&mut self) -> &mut Vec<u8> {
+        let n = self.bufs.len() - 1;
+        &mut self.bufs[n]
+    }
+
+    /// Moves the current buffer, length-prefixed, into the enclosing one.
+    pub fn flush(&mut self) {
+        let n = self.bufs.len();
+        let (outer, inner) = self.bufs.split_at_mut(n - 1);
+        let (w, b) = (&mut outer[n - 2], &mut inner[0]);
+        wire::put_uint(w, b.len() as u64);
+        w.extend_from_slice(b);
+        b.clear();
+    }
+
+    /// Starts the buffer of an interface's concrete value.
+    pub fn push(&mut self) {
+        self.bufs.push(Vec::new());
+    }
+
+    /// Flushes the concrete value into the interface's buffer and returns to it.
+    pub fn pop_flushed(&mut self) {
+        self.flush();
+        self.bufs.pop();
+    }
+
+    /// The finished messages.
+    pub fn into_output(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bufs[0])
+    }
+}

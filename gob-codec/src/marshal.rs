@@ -1,0 +1,122 @@
+//! Types that marshal themselves into bytes: Go's `GobEncoder`, `encoding.BinaryMarshaler` and
+//! `encoding.TextMarshaler` (`WIRE.md`, "Marshalers"). On the wire such a value is a byte string
+//! whose type definition names only the Go type.
+//!
+//! Implement [`GoMarshal`] for a Rust type and use it through [`Marshaled`] or
+//! `#[serde(with = "gob_codec::marshaled")]`. [`crate::Time`] is the built-in example.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, SeqAccess, Visitor};
+use serde::ser::SerializeTupleStruct;
+use serde::{Deserializer, Serializer};
+
+pub use crate::types::MarshalKind;
+use crate::schema::marshal_len;
+
+/// A Rust type standing for a Go type that marshals itself.
+pub trait GoMarshal: Sized {
+    /// Go's type string, package-qualified: `time.Time`, `main.Celsius`. The part after the last dot
+    /// is the name on the wire.
+    const GO_TYPE: &'static str;
+    /// Which Go interface produces the bytes (Go prefers `GobEncoder`, then `BinaryMarshaler`).
+    const KIND: MarshalKind;
+    /// The bytes Go's marshal method would produce.
+    fn marshal(&self) -> Vec<u8>;
+    /// Parses the bytes as Go's unmarshal method would.
+    fn unmarshal(bytes: &[u8]) -> Result<Self, String>;
+    /// Whether Go's `reflect.Value.IsZero` holds for the Go value: zero values are omitted in structs.
+    fn is_zero(&self) -> bool;
+    /// Go's zero value, which a struct field holds when the stream omitted it.
+    fn zero() -> Self;
+}
+
+/// `#[serde(with = "gob_codec::marshaled")]` for fields of a [`GoMarshal`] type.
+pub mod marshaled {
+    use super::*;
+
+    /// Serializes `v` as a marshaled value.
+    pub fn serialize<T: GoMarshal, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        let mut t = s.serialize_tuple_struct(T::GO_TYPE, marshal_len(T::KIND))?;
+        t.serialize_field(&v.is_zero())?;
+        t.serialize_field(&RawBytes(&v.marshal()))?;
+        t.end()
+    }
+
+    /// Deserializes a marshaled value.
+    pub fn deserialize<'de, T: GoMarshal, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        d.deserialize_tuple_struct(T::GO_TYPE, marshal_len(T::KIND), MarshalVisitor(PhantomData))
+    }
+}
+
+/// A [`GoMarshal`] value usable anywhere serde is (in `Vec`s, maps, `Option`s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Marshaled<T>(pub T);
+
+impl<T: GoMarshal> serde::Serialize for Marshaled<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        marshaled::serialize(&self.0, s)
+    }
+}
+
+impl<'de, T: GoMarshal> serde::Deserialize<'de> for Marshaled<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        marshaled::deserialize(d).map(Marshaled)
+    }
+}
+
+struct RawBytes<'a>(&'a [u8]);
+
+impl serde::Serialize for RawBytes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+struct ByteBuf(Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for ByteBuf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ByteBuf;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<ByteBuf, E> {
+                Ok(ByteBuf(v.to_vec()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<ByteBuf, A::Error> {
+                let mut v = Vec::new();
+                while let Some(b) = a.next_element::<u8>()? {
+                    v.push(b);
+                }
+                Ok(ByteBuf(v))
+            }
+        }
+        d.deserialize_byte_buf(V)
+    }
+}
+
+struct MarshalVisitor<T>(PhantomData<T>);
+
+impl<'de, T: GoMarshal> Visitor<'de> for MarshalVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "marshaled bytes of Go type {}", T::GO_TYPE)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<T, A::Error> {
+        let zero: bool = a
+            .next_element()?
+            .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+        let ByteBuf(b) = a
+            .next_element()?
+            .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+        if zero && b.is_empty() {
+            // A field the stream omitted because it was zero.
+            return Ok(T::zero());
+        }
+        T::unmarshal(&b).map_err(|e| de::Error::custom(format!("{}: {e}", T::GO_TYPE)))
+    }
+}

@@ -1,0 +1,561 @@
+//! The serde `Serializer` that writes one value's bytes, guided by its traced [`Shape`].
+//!
+//! Each method returns whether it wrote a non-zero value: a struct field that turns out zero is cut
+//! back out of the buffer, which gives Go's omission rules (`WIRE.md`, "Structs") without look-ahead.
+
+use serde::ser::{self, Serialize};
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::schema::{marshal_kind, Schema, Shape, StructShape, COMPLEX_LEN};
+use crate::wire;
+
+pub(crate) struct ValueSer<'c, 't, 's> {
+    ctx: &'c mut Ctx<'t>,
+    schema: &'s Schema,
+    shape: &'s Shape,
+    top: bool,
+}
+
+impl<'c, 't, 's> ValueSer<'c, 't, 's> {
+    pub(crate) fn new(
+        ctx: &'c mut Ctx<'t>,
+        schema: &'s Schema,
+        shape: &'s Shape,
+        top: bool,
+    ) -> Self {
+        ValueSer {
+            ctx,
+            schema,
+            shape: shape.base(),
+            top,
+        }
+    }
+
+    fn elem_shape(&self) -> &'s Shape {
+        match self.shape {
+            Shape::Slice(e) | Shape::Array(e, _) => e,
+            _ => self.shape,
+        }
+    }
+
+    fn is_bytes(&self) -> bool {
+        matches!(self.shape, Shape::Scalar(crate::types::BYTES, _))
+    }
+}
+
+fn unsupported(what: &str) -> Error {
+    Error::unsupported(format!("gob has no encoding for {what}"))
+}
+
+impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
+    type Ok = bool;
+    type Error = Error;
+    type SerializeSeq = SeqSer<'c, 't, 's>;
+    type SerializeTuple = SeqSer<'c, 't, 's>;
+    type SerializeTupleStruct = TupleStructSer<'c, 't, 's>;
+    type SerializeTupleVariant = ser::Impossible<bool, Error>;
+    type SerializeMap = MapSer<'c, 't, 's>;
+    type SerializeStruct = StructSer<'c, 't, 's>;
+    type SerializeStructVariant = ser::Impossible<bool, Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<bool> {
+        wire::put_uint(self.ctx.cur(), u64::from(v));
+        Ok(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<bool> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<bool> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<bool> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<bool> {
+        wire::put_int(self.ctx.cur(), v);
+        Ok(v != 0)
+    }
+    fn serialize_u8(self, v: u8) -> Result<bool> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<bool> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<bool> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<bool> {
+        wire::put_uint(self.ctx.cur(), v);
+        Ok(v != 0)
+    }
+    fn serialize_f32(self, v: f32) -> Result<bool> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<bool> {
+        wire::put_float(self.ctx.cur(), v);
+        Ok(v != 0.0)
+    }
+    fn serialize_char(self, v: char) -> Result<bool> {
+        self.serialize_i64(i64::from(u32::from(v)))
+    }
+    fn serialize_str(self, v: &str) -> Result<bool> {
+        wire::put_bytes(self.ctx.cur(), v.as_bytes());
+        Ok(!v.is_empty())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<bool> {
+        wire::put_bytes(self.ctx.cur(), v);
+        Ok(!v.is_empty())
+    }
+    fn serialize_none(self) -> Result<bool> {
+        if self.top {
+            return Err(Error::unsupported("cannot encode a nil pointer at top level"));
+        }
+        Ok(false)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<bool> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<bool> {
+        Err(unsupported("()"))
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<bool> {
+        self.ctx.cur().push(0);
+        Ok(true)
+    }
+    fn serialize_unit_variant(self, name: &'static str, _i: u32, v: &'static str) -> Result<bool> {
+        Err(unsupported(&format!(
+            "unit variant {name}::{v} (interface values must be newtype variants)"
+        )))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<bool> {
+        value.serialize(self)
+    }
+
+    /// An interface value: the variant name is the Go registered name of the concrete type.
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<bool> {
+        let schema = self.schema;
+        let concrete = schema.variant(name, variant).ok_or_else(|| {
+            Error::unsupported(format!(
+                "interface {name}: variant {variant} is not a traced newtype variant"
+            ))
+        })?;
+        let ctx = self.ctx;
+        ctx.enter()?;
+        wire::put_bytes(ctx.cur(), variant.as_bytes());
+        let id = ctx.send_types(schema, concrete)?;
+        wire::put_int(ctx.cur(), i64::from(id));
+        ctx.bufs.push();
+        if !matches!(concrete.base(), Shape::Struct(_)) {
+            ctx.cur().push(0);
+        }
+        let r = value.serialize(ValueSer::new(ctx, schema, concrete, false));
+        // Go's writeMessage(b, data): the concrete value, length-prefixed, into the interface's buffer.
+        ctx.bufs.pop_flushed();
+        ctx.depth -= 1;
+        r.map(|_| true)
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<SeqSer<'c, 't, 's>> {
+        SeqSer::start(self, len)
+    }
+    fn serialize_tuple(self, len: usize) -> Result<SeqSer<'c, 't, 's>> {
+        SeqSer::start(self, Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<TupleStructSer<'c, 't, 's>> {
+        if marshal_kind(len).is_some() || len == COMPLEX_LEN {
+            return Ok(TupleStructSer::Special {
+                ser: self,
+                zero: true,
+                complex: len == COMPLEX_LEN,
+            });
+        }
+        let _ = name;
+        Ok(TupleStructSer::Seq(SeqSer::start(self, Some(len))?))
+    }
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        _i: u32,
+        v: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(unsupported(&format!("tuple variant {name}::{v}")))
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<MapSer<'c, 't, 's>> {
+        MapSer::start(self, len)
+    }
+    fn serialize_struct(self, name: &'static str, _len: usize) -> Result<StructSer<'c, 't, 's>> {
+        let shape = self.schema.structs.get(name);
+        let Some(shape) = shape else {
+            return Err(Error::unsupported(format!("struct {name} was not traced")));
+        };
+        self.ctx.enter()?;
+        Ok(StructSer {
+            ctx: self.ctx,
+            schema: self.schema,
+            shape,
+            last: -1,
+            cursor: 0,
+        })
+    }
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        _i: u32,
+        v: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(unsupported(&format!("struct variant {name}::{v}")))
+    }
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+}
+
+/// Slices, arrays and `[]byte` written from a serde sequence.
+pub(crate) struct SeqSer<'c, 't, 's> {
+    ctx: &'c mut Ctx<'t>,
+    schema: &'s Schema,
+    elem: &'s Shape,
+    bytes: bool,
+    array: bool,
+    /// Where the elements start, for sequences whose length is known only at the end.
+    start: Option<usize>,
+    count: usize,
+}
+
+impl<'c, 't, 's> SeqSer<'c, 't, 's> {
+    fn start(s: ValueSer<'c, 't, 's>, len: Option<usize>) -> Result<Self> {
+        let (elem, bytes, array) = (s.elem_shape(), s.is_bytes(), matches!(s.shape, Shape::Array(..)));
+        s.ctx.enter()?;
+        let start = match len {
+            Some(n) => {
+                wire::put_uint(s.ctx.cur(), n as u64);
+                None
+            }
+            None => Some(s.ctx.cur().len()),
+        };
+        Ok(SeqSer {
+            ctx: s.ctx,
+            schema: s.schema,
+            elem,
+            bytes,
+            array,
+            start,
+            count: 0,
+        })
+    }
+
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.count += 1;
+        if self.bytes {
+            let byte = value.serialize(ByteSer)?;
+            self.ctx.cur().push(byte);
+            return Ok(());
+        }
+        value.serialize(ValueSer::new(self.ctx, self.schema, self.elem, false))?;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<bool> {
+        if let Some(start) = self.start {
+            // Length was unknown: move the count in front of the elements.
+            let mut count = Vec::new();
+            wire::put_uint(&mut count, self.count as u64);
+            let b = self.ctx.cur();
+            b.splice(start..start, count);
+        }
+        self.ctx.depth -= 1;
+        Ok(self.array || self.count > 0)
+    }
+}
+
+impl ser::SerializeSeq for SeqSer<'_, '_, '_> {
+    type Ok = bool;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+    fn end(self) -> Result<bool> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTuple for SeqSer<'_, '_, '_> {
+    type Ok = bool;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.element(value)
+    }
+    fn end(self) -> Result<bool> {
+        self.finish()
+    }
+}
+
+/// Tuple structs: arrays, or the marker forms for marshaled bytes and complex numbers.
+pub(crate) enum TupleStructSer<'c, 't, 's> {
+    Seq(SeqSer<'c, 't, 's>),
+    Special {
+        ser: ValueSer<'c, 't, 's>,
+        zero: bool,
+        complex: bool,
+    },
+}
+
+impl ser::SerializeTupleStruct for TupleStructSer<'_, '_, '_> {
+    type Ok = bool;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        match self {
+            TupleStructSer::Seq(s) => s.element(value),
+            TupleStructSer::Special {
+                ser,
+                zero,
+                complex: false,
+            } => {
+                // Marshaled value: (is_zero: bool, bytes).
+                match value.serialize(ScalarProbe)? {
+                    Probe::Bool(z) => *zero = z,
+                    Probe::Bytes(b) => wire::put_bytes(ser.ctx.cur(), &b),
+                    Probe::Float(_) => return Err(Error::unsupported("bad marshal marker")),
+                }
+                Ok(())
+            }
+            TupleStructSer::Special { ser, zero, .. } => match value.serialize(ScalarProbe)? {
+                Probe::Float(f) => {
+                    wire::put_float(ser.ctx.cur(), f);
+                    *zero &= f == 0.0;
+                    Ok(())
+                }
+                _ => Err(Error::unsupported("bad complex marker")),
+            },
+        }
+    }
+    fn end(self) -> Result<bool> {
+        match self {
+            TupleStructSer::Seq(s) => s.finish(),
+            TupleStructSer::Special { zero, .. } => Ok(!zero),
+        }
+    }
+}
+
+/// `map[K]V`; an empty map is omitted in a struct, as Go omits a nil map.
+pub(crate) struct MapSer<'c, 't, 's> {
+    ctx: &'c mut Ctx<'t>,
+    schema: &'s Schema,
+    key: &'s Shape,
+    val: &'s Shape,
+    start: Option<usize>,
+    count: usize,
+}
+
+impl<'c, 't, 's> MapSer<'c, 't, 's> {
+    fn start(s: ValueSer<'c, 't, 's>, len: Option<usize>) -> Result<Self> {
+        let Shape::Map(key, val) = s.shape else {
+            return Err(Error::unsupported("a map whose type was traced as something else"));
+        };
+        s.ctx.enter()?;
+        let start = match len {
+            Some(n) => {
+                wire::put_uint(s.ctx.cur(), n as u64);
+                None
+            }
+            None => Some(s.ctx.cur().len()),
+        };
+        Ok(MapSer {
+            ctx: s.ctx,
+            schema: s.schema,
+            key,
+            val,
+            start,
+            count: 0,
+        })
+    }
+}
+
+impl ser::SerializeMap for MapSer<'_, '_, '_> {
+    type Ok = bool;
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
+        self.count += 1;
+        key.serialize(ValueSer::new(self.ctx, self.schema, self.key, false))?;
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        value.serialize(ValueSer::new(self.ctx, self.schema, self.val, false))?;
+        Ok(())
+    }
+    fn end(self) -> Result<bool> {
+        if let Some(start) = self.start {
+            let mut count = Vec::new();
+            wire::put_uint(&mut count, self.count as u64);
+            self.ctx.cur().splice(start..start, count);
+        }
+        self.ctx.depth -= 1;
+        Ok(self.count > 0)
+    }
+}
+
+/// Struct fields as deltas; zero fields are cut back out.
+pub(crate) struct StructSer<'c, 't, 's> {
+    ctx: &'c mut Ctx<'t>,
+    schema: &'s Schema,
+    shape: &'s StructShape,
+    last: i64,
+    cursor: usize,
+}
+
+impl ser::SerializeStruct for StructSer<'_, '_, '_> {
+    type Ok = bool;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        let fields = &self.shape.fields;
+        let idx = (self.cursor..fields.len())
+            .chain(0..self.cursor)
+            .find(|&i| fields[i].0 == key)
+            .ok_or_else(|| {
+                Error::unsupported(format!("field {key} is serialized but not deserialized"))
+            })?;
+        self.cursor = idx + 1;
+        let mark = self.ctx.cur().len();
+        wire::put_uint(self.ctx.cur(), (idx as i64 - self.last) as u64);
+        let nonzero = value
+            .serialize(ValueSer::new(self.ctx, self.schema, &fields[idx].1, false))
+            .map_err(|e| e.in_field(key))?;
+        if nonzero {
+            self.last = idx as i64;
+        } else {
+            self.ctx.cur().truncate(mark);
+        }
+        Ok(())
+    }
+    fn end(self) -> Result<bool> {
+        self.ctx.cur().push(0);
+        self.ctx.depth -= 1;
+        Ok(true)
+    }
+}
+
+/// Serializes a `u8` element of a `[]byte` to the raw byte.
+struct ByteSer;
+
+enum Probe {
+    Bool(bool),
+    Bytes(Vec<u8>),
+    Float(f64),
+}
+
+/// Reads the parts of the marker tuple structs.
+struct ScalarProbe;
+
+macro_rules! reject {
+    ($($m:ident($($t:ty),*) -> $ret:ty),* $(,)?) => {
+        $(fn $m(self, $(_: $t),*) -> Result<$ret> {
+            Err(Error::unsupported("unexpected value in []byte or marker"))
+        })*
+    };
+}
+
+impl ser::Serializer for ByteSer {
+    type Ok = u8;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<u8, Error>;
+    type SerializeTuple = ser::Impossible<u8, Error>;
+    type SerializeTupleStruct = ser::Impossible<u8, Error>;
+    type SerializeTupleVariant = ser::Impossible<u8, Error>;
+    type SerializeMap = ser::Impossible<u8, Error>;
+    type SerializeStruct = ser::Impossible<u8, Error>;
+    type SerializeStructVariant = ser::Impossible<u8, Error>;
+    fn serialize_u8(self, v: u8) -> Result<u8> {
+        Ok(v)
+    }
+    reject!(serialize_bool(bool) -> u8, serialize_i8(i8) -> u8, serialize_i16(i16) -> u8, serialize_i32(i32) -> u8,
+        serialize_i64(i64) -> u8, serialize_u16(u16) -> u8, serialize_u32(u32) -> u8, serialize_u64(u64) -> u8,
+        serialize_f32(f32) -> u8, serialize_f64(f64) -> u8, serialize_char(char) -> u8, serialize_str(&str) -> u8,
+        serialize_bytes(&[u8]) -> u8, serialize_none() -> u8, serialize_unit() -> u8,
+        serialize_unit_struct(&'static str) -> u8, serialize_unit_variant(&'static str, u32, &'static str) -> u8,
+        serialize_seq(Option<usize>) -> Self::SerializeSeq, serialize_tuple(usize) -> Self::SerializeTuple,
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct,
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant,
+        serialize_map(Option<usize>) -> Self::SerializeMap, serialize_struct(&'static str, usize) -> Self::SerializeStruct,
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant);
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u8> {
+        Err(Error::unsupported("unexpected value in []byte"))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<u8> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<u8> {
+        Err(Error::unsupported("unexpected value in []byte"))
+    }
+}
+
+impl ser::Serializer for ScalarProbe {
+    type Ok = Probe;
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<Probe, Error>;
+    type SerializeTuple = ser::Impossible<Probe, Error>;
+    type SerializeTupleStruct = ser::Impossible<Probe, Error>;
+    type SerializeTupleVariant = ser::Impossible<Probe, Error>;
+    type SerializeMap = ser::Impossible<Probe, Error>;
+    type SerializeStruct = ser::Impossible<Probe, Error>;
+    type SerializeStructVariant = ser::Impossible<Probe, Error>;
+    fn serialize_bool(self, v: bool) -> Result<Probe> {
+        Ok(Probe::Bool(v))
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Probe> {
+        Ok(Probe::Bytes(v.to_vec()))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Probe> {
+        Ok(Probe::Float(v))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Probe> {
+        Ok(Probe::Float(f64::from(v)))
+    }
+    reject!(serialize_i8(i8) -> Probe, serialize_i16(i16) -> Probe, serialize_i32(i32) -> Probe,
+        serialize_i64(i64) -> Probe, serialize_u8(u8) -> Probe, serialize_u16(u16) -> Probe, serialize_u32(u32) -> Probe, serialize_u64(u64) -> Probe,
+        serialize_char(char) -> Probe, serialize_str(&str) -> Probe,
+        serialize_none() -> Probe, serialize_unit() -> Probe,
+        serialize_unit_struct(&'static str) -> Probe, serialize_unit_variant(&'static str, u32, &'static str) -> Probe,
+        serialize_seq(Option<usize>) -> Self::SerializeSeq, serialize_tuple(usize) -> Self::SerializeTuple,
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct,
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant,
+        serialize_map(Option<usize>) -> Self::SerializeMap, serialize_struct(&'static str, usize) -> Self::SerializeStruct,
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant);
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Probe> {
+        Err(Error::unsupported("unexpected value in marker"))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<Probe> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Probe> {
+        Err(Error::unsupported("unexpected value in marker"))
+    }
+}

@@ -1,0 +1,3 @@
+module boxpark.dev/interop-go
+
+go 1.21

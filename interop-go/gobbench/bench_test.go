@@ -1,0 +1,98 @@
+package gobbench
+
+// Every benchmark measures one "fresh stream, definitions included":
+//
+//   - Encode: per iteration a fresh gob.Encoder writes the message (its type
+//     definitions, then the value) into a reused bytes.Buffer that is Reset
+//     first.
+//   - Decode: the message is pre-encoded once into such a stream (type
+//     definitions plus 1 value); per iteration a fresh gob.Decoder decodes it
+//     into a fresh value.
+//
+// The Rust criterion benchmark in gob-codec/benches does exactly the same
+// with the same values (messages.go), so the Go/Rust ratios compare like
+// with like. SetBytes is the stream length.
+
+import (
+	"bytes"
+	"encoding/gob"
+	"reflect"
+	"testing"
+
+	"boxpark.dev/interop-go/contract"
+)
+
+func encodeStream(tb testing.TB, v any) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func benchEncode(b *testing.B, v any) {
+	b.Helper()
+	b.SetBytes(int64(len(encodeStream(b, v))))
+	b.ReportAllocs()
+	var buf bytes.Buffer
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		buf.Reset()
+		if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchDecode decodes stream into a fresh *T per iteration.
+func benchDecode[T any](b *testing.B, v T) {
+	b.Helper()
+	stream := encodeStream(b, v)
+	b.SetBytes(int64(len(stream)))
+	b.ReportAllocs()
+	var r bytes.Reader
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.Reset(stream)
+		out := new(T)
+		if err := gob.NewDecoder(&r).Decode(out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeProxyRequest(b *testing.B) { benchEncode(b, ProxyRequestMessage()) }
+func BenchmarkDecodeProxyRequest(b *testing.B) { benchDecode(b, ProxyRequestMessage()) }
+func BenchmarkEncodeLog(b *testing.B)          { benchEncode(b, LogMessage()) }
+func BenchmarkDecodeLog(b *testing.B)          { benchDecode(b, LogMessage()) }
+func BenchmarkEncodeLaunchOutput(b *testing.B) { benchEncode(b, LaunchOutputMessage()) }
+func BenchmarkDecodeLaunchOutput(b *testing.B) { benchDecode(b, LaunchOutputMessage()) }
+func BenchmarkEncodeRunResponse(b *testing.B)  { benchEncode(b, RunResponseMessage()) }
+func BenchmarkDecodeRunResponse(b *testing.B)  { benchDecode(b, RunResponseMessage()) }
+
+// TestMessagesRoundTrip checks the benchmark messages and their shapes.
+func TestMessagesRoundTrip(t *testing.T) {
+	check := func(name string, v, out any) {
+		t.Helper()
+		if err := gob.NewDecoder(bytes.NewReader(encodeStream(t, v))).Decode(out); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := reflect.ValueOf(out).Elem().Interface(); !reflect.DeepEqual(got, v) {
+			t.Errorf("%s: round trip gave %#v, want %#v", name, got, v)
+		}
+	}
+	check("ProxyRequest", ProxyRequestMessage(), new(contract.ProxyRequest))
+	check("Log", LogMessage(), new(contract.Log))
+	check("LaunchOutput", LaunchOutputMessage(), new(contract.LaunchOutput))
+	check("RunResponse", RunResponseMessage(), new(contract.RunResponse))
+
+	lo := LaunchOutputMessage()
+	if len(lo.Lines) != 64 || len(lo.Lines[0]) != 80 || lo.Lines[7][:10] != "line 007: " {
+		t.Errorf("LaunchOutput lines: %d lines, first %q", len(lo.Lines), lo.Lines[0])
+	}
+	rr := RunResponseMessage()
+	if len(rr.Stdout) != 4096 || rr.Stdout[0] != 'a' || rr.Stdout[25] != 'z' || rr.Stdout[26] != 'a' || rr.Stdout[4095] != 'a'+4095%26 {
+		t.Errorf("RunResponse stdout shape wrong")
+	}
+}

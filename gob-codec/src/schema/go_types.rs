@@ -43,6 +43,8 @@ pub(crate) struct GoTypes {
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
     sent: HashSet<String>,
+    /// `sent` in insertion order, so a failed value can take its definitions back.
+    sent_order: Vec<String>,
 }
 
 impl GoTypes {
@@ -54,6 +56,7 @@ impl GoTypes {
             entries: Vec::new(),
             index: HashMap::new(),
             sent: HashSet::new(),
+            sent_order: Vec::new(),
         }
     }
 
@@ -211,6 +214,18 @@ impl GoTypes {
         }
     }
 
+    /// A point to return to with [`GoTypes::rollback`].
+    pub(crate) fn mark(&self) -> usize {
+        self.sent_order.len()
+    }
+
+    /// Forgets definitions sent after `mark`: the value that needed them was not written.
+    pub(crate) fn rollback(&mut self, mark: usize) {
+        for key in self.sent_order.drain(mark.min(self.sent_order.len())..) {
+            self.sent.remove(&key);
+        }
+    }
+
     /// Go's `sendType`: appends to `defs` every definition this shape needs that this stream has not
     /// sent yet, parent first.
     pub(crate) fn send_type(
@@ -233,7 +248,8 @@ impl GoTypes {
         let r = self.base_type(schema, go_name(base), base)?;
         let Ref::Entry(i) = r else { return Ok(()) };
         defs.push(self.wire_of(i));
-        self.sent.insert(key);
+        self.sent.insert(key.clone());
+        self.sent_order.push(key);
         match base {
             Shape::Struct(name) => {
                 let fields = schema

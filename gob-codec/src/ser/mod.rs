@@ -10,7 +10,7 @@ mod value;
 use std::any::type_name;
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -95,6 +95,8 @@ pub struct Encoder<W> {
     w: W,
     types: GoTypes,
     schemas: HashMap<&'static str, Arc<Schema>>,
+    /// Root type ids of the types already defined on this stream.
+    roots: HashMap<&'static str, TypeId>,
     out: Vec<u8>,
     opts: EncoderOptions,
 }
@@ -111,6 +113,7 @@ impl<W: Write> Encoder<W> {
             w,
             types: GoTypes::new(&opts.package, opts.first_type_id),
             schemas: HashMap::new(),
+            roots: HashMap::new(),
             out: Vec::new(),
             opts,
         }
@@ -129,6 +132,7 @@ impl<W: Write> Encoder<W> {
             &mut self.out,
             &mut self.types,
             &mut self.schemas,
+            &mut self.roots,
             self.opts.max_depth,
             value,
         )?;
@@ -152,7 +156,13 @@ impl<W: Write> Encoder<W> {
     }
 }
 
-/// The cached schema of `T`.
+/// Traced schemas, shared by all encoders: a schema depends only on the Rust type.
+fn schema_cache() -> &'static Mutex<HashMap<&'static str, Arc<Schema>>> {
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<Schema>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The schema of `T`, from this encoder's cache, the process cache, or a new trace.
 pub(crate) fn schema_of<T>(schemas: &mut HashMap<&'static str, Arc<Schema>>) -> Result<Arc<Schema>>
 where
     T: Deserialize<'static> + ?Sized,
@@ -161,7 +171,20 @@ where
     if let Some(s) = schemas.get(key) {
         return Ok(s.clone());
     }
-    let s = Arc::new(trace::<T>()?);
+    let cached = schema_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(key).cloned());
+    let s = match cached {
+        Some(s) => s,
+        None => {
+            let s = Arc::new(trace::<T>()?);
+            if let Ok(mut c) = schema_cache().lock() {
+                c.insert(key, s.clone());
+            }
+            s
+        }
+    };
     schemas.insert(key, s.clone());
     Ok(s)
 }
@@ -170,6 +193,7 @@ pub(crate) fn encode_into<T>(
     out: &mut Vec<u8>,
     types: &mut GoTypes,
     schemas: &mut HashMap<&'static str, Arc<Schema>>,
+    roots: &mut HashMap<&'static str, TypeId>,
     max_depth: usize,
     value: &T,
 ) -> Result<()>
@@ -177,6 +201,8 @@ where
     T: Serialize + Deserialize<'static> + ?Sized,
 {
     let schema = schema_of::<T>(schemas)?;
+    let known_root = roots.get(type_name::<T>()).copied();
+    let mark = types.mark();
     let mut ctx = Ctx {
         types,
         bufs: MessageBufs::new(std::mem::take(out)),
@@ -185,7 +211,10 @@ where
     };
     let r = (|| {
         let root = &schema.root;
-        let id = ctx.send_types(&schema, root)?;
+        let id = match known_root {
+            Some(id) => id,
+            None => ctx.send_types(&schema, root)?,
+        };
         wire::put_int(ctx.cur(), i64::from(id));
         if !matches!(root.base(), Shape::Struct(_)) {
             ctx.cur().push(0);
@@ -193,10 +222,21 @@ where
         let nonzero = value.serialize(ValueSer::new(&mut ctx, &schema, root, true))?;
         let _ = nonzero;
         ctx.flush();
-        Ok(())
+        Ok(id)
     })();
     *out = ctx.bufs.into_output();
-    r
+    match r {
+        Ok(id) => {
+            roots.insert(type_name::<T>(), id);
+            Ok(())
+        }
+        Err(e) => {
+            // Nothing of this value is written, so its definitions count as unsent.
+            types.rollback(mark);
+            out.clear();
+            Err(e)
+        }
+    }
 }
 
 /// Encodes one value as a complete gob stream (definitions included).

@@ -47,7 +47,28 @@ impl MessageBufs {
         self.bufs.pop();
     }
 
+    /// No buffers at all: a placeholder while the real ones are lent out.
+    pub fn empty() -> Self {
+        MessageBufs { bufs: Vec::new() }
+    }
+
+    /// Back to an empty output and an empty current message, keeping the allocations.
+    pub fn reset(&mut self) {
+        self.bufs.truncate(2);
+        while self.bufs.len() < 2 {
+            self.bufs.push(Vec::new());
+        }
+        for b in &mut self.bufs {
+            b.clear();
+        }
+    }
+
     /// The finished messages.
+    pub fn output(&self) -> &[u8] {
+        &self.bufs[0]
+    }
+
+    /// The finished messages, giving up the buffers.
     pub fn into_output(mut self) -> Vec<u8> {
         std::mem::take(&mut self.bufs[0])
     }

@@ -96,3 +96,66 @@ func TestMessagesRoundTrip(t *testing.T) {
 		t.Errorf("RunResponse stdout shape wrong")
 	}
 }
+
+// Steady state, as on a long-lived connection: one stream, type definitions
+// already sent, one value per iteration. The Rust benchmark's "steady_*"
+// functions do the same.
+
+func benchSteadyEncode(b *testing.B, v any) {
+	b.Helper()
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	if err := enc.Encode(v); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchSteadyDecode decodes from a stream of 4096 values, starting a new
+// decoder over it when it runs out (the Rust benchmark does the same).
+func benchSteadyDecode[T any](b *testing.B, v T) {
+	b.Helper()
+	const n = 1 << 12
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	for i := 0; i < n; i++ {
+		if err := enc.Encode(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stream := buf.Bytes()
+	var r bytes.Reader
+	r.Reset(stream)
+	dec := gob.NewDecoder(&r)
+	left := n
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if left == 0 {
+			r.Reset(stream)
+			dec = gob.NewDecoder(&r)
+			left = n
+		}
+		left--
+		out := new(T)
+		if err := dec.Decode(out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSteadyEncodeProxyRequest(b *testing.B) { benchSteadyEncode(b, ProxyRequestMessage()) }
+func BenchmarkSteadyDecodeProxyRequest(b *testing.B) { benchSteadyDecode(b, ProxyRequestMessage()) }
+func BenchmarkSteadyEncodeLog(b *testing.B)          { benchSteadyEncode(b, LogMessage()) }
+func BenchmarkSteadyDecodeLog(b *testing.B)          { benchSteadyDecode(b, LogMessage()) }
+func BenchmarkSteadyEncodeLaunchOutput(b *testing.B) { benchSteadyEncode(b, LaunchOutputMessage()) }
+func BenchmarkSteadyDecodeLaunchOutput(b *testing.B) { benchSteadyDecode(b, LaunchOutputMessage()) }
+func BenchmarkSteadyEncodeRunResponse(b *testing.B)  { benchSteadyEncode(b, RunResponseMessage()) }
+func BenchmarkSteadyDecodeRunResponse(b *testing.B)  { benchSteadyDecode(b, RunResponseMessage()) }

@@ -90,15 +90,129 @@ impl Ctx<'_> {
     }
 }
 
+/// Identifies a Rust type cheaply: the address and length of its `type_name`. Two names for one
+/// type only cost a cache miss, never a wrong result, because the schema behind both is the same.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct TypeKey(usize, usize);
+
+impl TypeKey {
+    fn of<T: ?Sized>() -> Self {
+        let n = type_name::<T>();
+        TypeKey(n.as_ptr() as usize, n.len())
+    }
+}
+
+/// A multiplicative hasher for [`TypeKey`]s, which are already well-spread addresses.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type KeyMap<V> = HashMap<TypeKey, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+struct Known {
+    schema: Arc<Schema>,
+    /// The root type id once its definitions went out on this stream.
+    root: Option<TypeId>,
+}
+
+/// Everything one encoding stream keeps between values.
+pub(crate) struct EncodeState {
+    types: GoTypes,
+    known: KeyMap<Known>,
+    bufs: MessageBufs,
+    max_depth: usize,
+}
+
+impl EncodeState {
+    pub(crate) fn new(opts: &EncoderOptions) -> Self {
+        EncodeState {
+            types: GoTypes::new(&opts.package, opts.first_type_id),
+            known: KeyMap::default(),
+            bufs: MessageBufs::new(Vec::new()),
+            max_depth: opts.max_depth,
+        }
+    }
+
+    /// Encodes one value; returns its messages (definitions first), valid until the next call.
+    pub(crate) fn encode<T>(&mut self, value: &T) -> Result<&[u8]>
+    where
+        T: Serialize + Deserialize<'static> + ?Sized,
+    {
+        let key = TypeKey::of::<T>();
+        let (schema, known_root) = match self.known.get(&key) {
+            Some(k) => (k.schema.clone(), k.root),
+            None => {
+                let schema = schema_of::<T>()?;
+                self.known.insert(
+                    key,
+                    Known {
+                        schema: schema.clone(),
+                        root: None,
+                    },
+                );
+                (schema, None)
+            }
+        };
+        self.bufs.reset();
+        let mark = self.types.mark();
+        let mut ctx = Ctx {
+            types: &mut self.types,
+            bufs: std::mem::replace(&mut self.bufs, MessageBufs::empty()),
+            depth: 0,
+            max_depth: self.max_depth,
+        };
+        let r = (|| {
+            let root = &schema.root;
+            let id = match known_root {
+                Some(id) => id,
+                None => ctx.send_types(&schema, root)?,
+            };
+            wire::put_int(ctx.cur(), i64::from(id));
+            if !matches!(root.base(), Shape::Struct(_)) {
+                ctx.cur().push(0);
+            }
+            value.serialize(ValueSer::new(&mut ctx, &schema, root, true))?;
+            ctx.flush();
+            Ok(id)
+        })();
+        self.bufs = ctx.bufs;
+        match r {
+            Ok(id) => {
+                if let Some(k) = self.known.get_mut(&key) {
+                    k.root = Some(id);
+                }
+                Ok(self.bufs.output())
+            }
+            Err(e) => {
+                // Nothing of this value is written, so its definitions count as unsent.
+                self.types.rollback(mark);
+                self.bufs.reset();
+                Err(e)
+            }
+        }
+    }
+}
+
 /// Writes a stream of gob values to `W`, sending each type's definition once, as one Go `gob.Encoder`.
 pub struct Encoder<W> {
     w: W,
-    types: GoTypes,
-    schemas: HashMap<&'static str, Arc<Schema>>,
-    /// Root type ids of the types already defined on this stream.
-    roots: HashMap<&'static str, TypeId>,
-    out: Vec<u8>,
-    opts: EncoderOptions,
+    state: EncodeState,
 }
 
 impl<W: Write> Encoder<W> {
@@ -111,11 +225,7 @@ impl<W: Write> Encoder<W> {
     pub fn with_options(w: W, opts: EncoderOptions) -> Self {
         Encoder {
             w,
-            types: GoTypes::new(&opts.package, opts.first_type_id),
-            schemas: HashMap::new(),
-            roots: HashMap::new(),
-            out: Vec::new(),
-            opts,
+            state: EncodeState::new(&opts),
         }
     }
 
@@ -127,16 +237,8 @@ impl<W: Write> Encoder<W> {
     where
         T: Serialize + Deserialize<'static> + ?Sized,
     {
-        self.out.clear();
-        encode_into(
-            &mut self.out,
-            &mut self.types,
-            &mut self.schemas,
-            &mut self.roots,
-            self.opts.max_depth,
-            value,
-        )?;
-        self.w.write_all(&self.out)?;
+        let bytes = self.state.encode(value)?;
+        self.w.write_all(bytes)?;
         Ok(())
     }
 
@@ -162,81 +264,21 @@ fn schema_cache() -> &'static Mutex<HashMap<&'static str, Arc<Schema>>> {
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// The schema of `T`, from this encoder's cache, the process cache, or a new trace.
-pub(crate) fn schema_of<T>(schemas: &mut HashMap<&'static str, Arc<Schema>>) -> Result<Arc<Schema>>
+/// The schema of `T`, from the process cache or a new trace.
+pub(crate) fn schema_of<T>() -> Result<Arc<Schema>>
 where
     T: Deserialize<'static> + ?Sized,
 {
     let key = type_name::<T>();
-    if let Some(s) = schemas.get(key) {
-        return Ok(s.clone());
+    let cached = schema_cache().lock().ok().and_then(|c| c.get(key).cloned());
+    if let Some(s) = cached {
+        return Ok(s);
     }
-    let cached = schema_cache()
-        .lock()
-        .ok()
-        .and_then(|c| c.get(key).cloned());
-    let s = match cached {
-        Some(s) => s,
-        None => {
-            let s = Arc::new(trace::<T>()?);
-            if let Ok(mut c) = schema_cache().lock() {
-                c.insert(key, s.clone());
-            }
-            s
-        }
-    };
-    schemas.insert(key, s.clone());
+    let s = Arc::new(trace::<T>()?);
+    if let Ok(mut c) = schema_cache().lock() {
+        c.insert(key, s.clone());
+    }
     Ok(s)
-}
-
-pub(crate) fn encode_into<T>(
-    out: &mut Vec<u8>,
-    types: &mut GoTypes,
-    schemas: &mut HashMap<&'static str, Arc<Schema>>,
-    roots: &mut HashMap<&'static str, TypeId>,
-    max_depth: usize,
-    value: &T,
-) -> Result<()>
-where
-    T: Serialize + Deserialize<'static> + ?Sized,
-{
-    let schema = schema_of::<T>(schemas)?;
-    let known_root = roots.get(type_name::<T>()).copied();
-    let mark = types.mark();
-    let mut ctx = Ctx {
-        types,
-        bufs: MessageBufs::new(std::mem::take(out)),
-        depth: 0,
-        max_depth,
-    };
-    let r = (|| {
-        let root = &schema.root;
-        let id = match known_root {
-            Some(id) => id,
-            None => ctx.send_types(&schema, root)?,
-        };
-        wire::put_int(ctx.cur(), i64::from(id));
-        if !matches!(root.base(), Shape::Struct(_)) {
-            ctx.cur().push(0);
-        }
-        let nonzero = value.serialize(ValueSer::new(&mut ctx, &schema, root, true))?;
-        let _ = nonzero;
-        ctx.flush();
-        Ok(id)
-    })();
-    *out = ctx.bufs.into_output();
-    match r {
-        Ok(id) => {
-            roots.insert(type_name::<T>(), id);
-            Ok(())
-        }
-        Err(e) => {
-            // Nothing of this value is written, so its definitions count as unsent.
-            types.rollback(mark);
-            out.clear();
-            Err(e)
-        }
-    }
 }
 
 /// Encodes one value as a complete gob stream (definitions included).

@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 use crate::schema::{marshal_kind, Schema, Shape, StructShape, COMPLEX_LEN};
 use crate::wire;
 
+static BYTES_SHAPE: Shape = Shape::Scalar(crate::types::BYTES, "[]uint8");
+
 pub(crate) struct ValueSer<'c, 't, 's> {
     ctx: &'c mut Ctx<'t>,
     schema: &'s Schema,
@@ -109,7 +111,9 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
     }
     fn serialize_none(self) -> Result<bool> {
         if self.top {
-            return Err(Error::unsupported("cannot encode a nil pointer at top level"));
+            return Err(Error::unsupported(
+                "cannot encode a nil pointer at top level",
+            ));
         }
         Ok(false)
     }
@@ -241,7 +245,11 @@ pub(crate) struct SeqSer<'c, 't, 's> {
 
 impl<'c, 't, 's> SeqSer<'c, 't, 's> {
     fn start(s: ValueSer<'c, 't, 's>, len: Option<usize>) -> Result<Self> {
-        let (elem, bytes, array) = (s.elem_shape(), s.is_bytes(), matches!(s.shape, Shape::Array(..)));
+        let (elem, bytes, array) = (
+            s.elem_shape(),
+            s.is_bytes(),
+            matches!(s.shape, Shape::Array(..)),
+        );
         s.ctx.enter()?;
         let start = match len {
             Some(n) => {
@@ -328,11 +336,18 @@ impl ser::SerializeTupleStruct for TupleStructSer<'_, '_, '_> {
                 zero,
                 complex: false,
             } => {
-                // Marshaled value: (is_zero: bool, bytes).
-                match value.serialize(ScalarProbe)? {
-                    Probe::Bool(z) => *zero = z,
-                    Probe::Bytes(b) => wire::put_bytes(ser.ctx.cur(), &b),
-                    Probe::Float(_) => return Err(Error::unsupported("bad marshal marker")),
+                // Marshaled value: (is_zero: bool, bytes); the bytes go straight into the buffer.
+                match value.serialize(ScalarProbe) {
+                    Ok(Probe::Bool(z)) => *zero = z,
+                    Ok(_) => return Err(Error::unsupported("bad marshal marker")),
+                    Err(_) => {
+                        value.serialize(ValueSer {
+                            ctx: &mut *ser.ctx,
+                            schema: ser.schema,
+                            shape: &BYTES_SHAPE,
+                            top: false,
+                        })?;
+                    }
                 }
                 Ok(())
             }
@@ -367,7 +382,9 @@ pub(crate) struct MapSer<'c, 't, 's> {
 impl<'c, 't, 's> MapSer<'c, 't, 's> {
     fn start(s: ValueSer<'c, 't, 's>, len: Option<usize>) -> Result<Self> {
         let Shape::Map(key, val) = s.shape else {
-            return Err(Error::unsupported("a map whose type was traced as something else"));
+            return Err(Error::unsupported(
+                "a map whose type was traced as something else",
+            ));
         };
         s.ctx.enter()?;
         let start = match len {
@@ -423,7 +440,11 @@ pub(crate) struct StructSer<'c, 't, 's> {
 impl ser::SerializeStruct for StructSer<'_, '_, '_> {
     type Ok = bool;
     type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<()> {
         let fields = &self.shape.fields;
         let idx = (self.cursor..fields.len())
             .chain(0..self.cursor)
@@ -456,7 +477,6 @@ struct ByteSer;
 
 enum Probe {
     Bool(bool),
-    Bytes(Vec<u8>),
     Float(f64),
 }
 
@@ -524,9 +544,6 @@ impl ser::Serializer for ScalarProbe {
     fn serialize_bool(self, v: bool) -> Result<Probe> {
         Ok(Probe::Bool(v))
     }
-    fn serialize_bytes(self, v: &[u8]) -> Result<Probe> {
-        Ok(Probe::Bytes(v.to_vec()))
-    }
     fn serialize_f64(self, v: f64) -> Result<Probe> {
         Ok(Probe::Float(v))
     }
@@ -535,7 +552,7 @@ impl ser::Serializer for ScalarProbe {
     }
     reject!(serialize_i8(i8) -> Probe, serialize_i16(i16) -> Probe, serialize_i32(i32) -> Probe,
         serialize_i64(i64) -> Probe, serialize_u8(u8) -> Probe, serialize_u16(u16) -> Probe, serialize_u32(u32) -> Probe, serialize_u64(u64) -> Probe,
-        serialize_char(char) -> Probe, serialize_str(&str) -> Probe,
+        serialize_char(char) -> Probe, serialize_str(&str) -> Probe, serialize_bytes(&[u8]) -> Probe,
         serialize_none() -> Probe, serialize_unit() -> Probe,
         serialize_unit_struct(&'static str) -> Probe, serialize_unit_variant(&'static str, u32, &'static str) -> Probe,
         serialize_seq(Option<usize>) -> Self::SerializeSeq, serialize_tuple(usize) -> Self::SerializeTuple,
@@ -546,7 +563,11 @@ impl ser::Serializer for ScalarProbe {
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Probe> {
         Err(Error::unsupported("unexpected value in marker"))
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<Probe> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<Probe> {
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(

@@ -29,8 +29,12 @@ struct State {
 pub(crate) fn trace<T: Deserialize<'static>>() -> Result<Schema> {
     let mut st = State::default();
     let mut root = None;
+    // Each pass re-traces structs (a struct already traced is not entered again, so enums inside it
+    // would not be explored), but a struct reached only through a variant chosen in an earlier pass
+    // must be kept: collect every pass's structs.
+    let mut structs = HashMap::new();
     for _ in 0..MAX_PASSES {
-        st.structs.clear();
+        structs.extend(st.structs.drain());
         let mut tracer = Tracer {
             st: &mut st,
             bottom: false,
@@ -46,9 +50,10 @@ pub(crate) fn trace<T: Deserialize<'static>>() -> Result<Schema> {
         }
     }
     let root = root.unwrap_or(Shape::Unsupported("untraceable type"));
+    structs.extend(st.structs.drain());
     Ok(Schema {
         root,
-        structs: std::mem::take(&mut st.structs),
+        structs,
         interfaces: std::mem::take(&mut st.interfaces),
     })
 }
@@ -130,8 +135,18 @@ impl<'a, 's> de::Deserializer<'static> for &'a mut Tracer<'s> {
     scalar!(deserialize_str, visit_borrowed_str, "", Shape::string());
     scalar!(deserialize_string, visit_borrowed_str, "", Shape::string());
     scalar!(deserialize_bytes, visit_borrowed_bytes, &[], Shape::bytes());
-    scalar!(deserialize_byte_buf, visit_borrowed_bytes, &[], Shape::bytes());
-    scalar!(deserialize_identifier, visit_borrowed_str, "", Shape::string());
+    scalar!(
+        deserialize_byte_buf,
+        visit_borrowed_bytes,
+        &[],
+        Shape::bytes()
+    );
+    scalar!(
+        deserialize_identifier,
+        visit_borrowed_str,
+        "",
+        Shape::string()
+    );
 
     fn deserialize_ignored_any<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
         visitor.visit_unit()
@@ -419,7 +434,9 @@ impl<'a, 's> de::EnumAccess<'static> for &'a mut EnumTrace<'s> {
     type Error = Error;
     type Variant = Self;
     fn variant_seed<V: DeserializeSeed<'static>>(self, seed: V) -> Result<(V::Value, Self)> {
-        let v = seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(self.variant))?;
+        let v = seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(
+            self.variant,
+        ))?;
         Ok((v, self))
     }
 }

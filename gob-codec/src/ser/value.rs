@@ -16,6 +16,8 @@ pub(crate) struct ValueSer<'c, 't, 's> {
     ctx: &'c mut Ctx<'t>,
     schema: &'s Schema,
     shape: &'s Shape,
+    /// A nil pointer (`None`) is an error here, as in Go: at top level, as a slice, array or map
+    /// element or key, and as an interface's concrete value. Only struct fields may be nil (omitted).
     top: bool,
 }
 
@@ -112,7 +114,7 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
     fn serialize_none(self) -> Result<bool> {
         if self.top {
             return Err(Error::unsupported(
-                "cannot encode a nil pointer at top level",
+                "cannot encode a nil pointer at top level, as an element or key, or in an interface",
             ));
         }
         Ok(false)
@@ -163,7 +165,7 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
         if !matches!(concrete.base(), Shape::Struct(_)) {
             ctx.cur().push(0);
         }
-        let r = value.serialize(ValueSer::new(ctx, schema, concrete, false));
+        let r = value.serialize(ValueSer::new(ctx, schema, concrete, true));
         // Go's writeMessage(b, data): the concrete value, length-prefixed, into the interface's buffer.
         ctx.bufs.pop_flushed();
         ctx.depth -= 1;
@@ -276,7 +278,7 @@ impl<'c, 't, 's> SeqSer<'c, 't, 's> {
             self.ctx.cur().push(byte);
             return Ok(());
         }
-        value.serialize(ValueSer::new(self.ctx, self.schema, self.elem, false))?;
+        value.serialize(ValueSer::new(self.ctx, self.schema, self.elem, true))?;
         Ok(())
     }
 
@@ -410,11 +412,11 @@ impl ser::SerializeMap for MapSer<'_, '_, '_> {
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
         self.count += 1;
-        key.serialize(ValueSer::new(self.ctx, self.schema, self.key, false))?;
+        key.serialize(ValueSer::new(self.ctx, self.schema, self.key, true))?;
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        value.serialize(ValueSer::new(self.ctx, self.schema, self.val, false))?;
+        value.serialize(ValueSer::new(self.ctx, self.schema, self.val, true))?;
         Ok(())
     }
     fn end(self) -> Result<bool> {

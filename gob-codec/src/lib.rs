@@ -43,6 +43,8 @@ mod value;
 mod wire;
 
 #[cfg(feature = "tokio")]
+pub mod async_io;
+#[cfg(feature = "tokio")]
 pub mod codec;
 
 pub use de::{from_reader, from_slice, Decoder, Limits};
@@ -97,3 +99,8 @@ impl<'de> serde::Deserialize<'de> for Complex {
         d.deserialize_tuple_struct("complex128", schema::COMPLEX_LEN, V)
     }
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

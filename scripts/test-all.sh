@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every test of the project: Rust (workspace, all features) and Go (interop-go, including the
+# cross-language tests that run the Rust examples). Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "cargo test"
+cargo test --workspace --all-features
+
+step "gofmt / go vet"
+unformatted=$(cd interop-go && gofmt -l .)
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+(cd interop-go && go vet ./...)
+
+step "go test (with the Rust side of the interop tests)"
+(cd interop-go && GOB_RUST_INTEROP=1 go test -count=1 -timeout 30m ./...)
+
+printf '\nall tests passed\n'

@@ -194,7 +194,62 @@ func checkPropPair(gobData, wantJSON []byte) error {
 		w, _ := json.Marshal(want)
 		return fmt.Errorf("decoded value differs (normalized JSON):\n\tgo   %s\n\twant %s", g, w)
 	}
+	// The generic comparison reads numbers as float64, which cannot tell apart integers past 2^53
+	// (U, I, Ints, MS keys, B): compare the typed values too, with the JSON read into a PropShape.
+	var wantV PropShape
+	jd := json.NewDecoder(bytes.NewReader(wantJSON))
+	jd.DisallowUnknownFields()
+	if err := jd.Decode(&wantV); err != nil {
+		return fmt.Errorf("the .json file as a PropShape: %v", err)
+	}
+	if gv, wv := normalizeProp(v), normalizeProp(wantV); !reflect.DeepEqual(gv, wv) {
+		return fmt.Errorf("decoded value differs:\n\tgo   %#v\n\twant %#v", gv, wv)
+	}
 	return nil
+}
+
+// normalizeProp makes gob-equal PropShapes deeply equal: gob does not keep nil
+// versus empty slices and maps, so empty ones become nil.
+func normalizeProp(v PropShape) PropShape {
+	if len(v.Bytes) == 0 {
+		v.Bytes = nil
+	}
+	if len(v.Ints) == 0 {
+		v.Ints = nil
+	}
+	if len(v.Strs) == 0 {
+		v.Strs = nil
+	}
+	if len(v.M) == 0 {
+		v.M = nil
+	}
+	if len(v.MS) == 0 {
+		v.MS = nil
+	}
+	if v.Nested != nil {
+		n := normalizePropInner(*v.Nested)
+		v.Nested = &n
+	}
+	if len(v.Inners) == 0 {
+		v.Inners = nil
+	} else {
+		inners := make([]PropInner, len(v.Inners))
+		for i, in := range v.Inners {
+			inners[i] = normalizePropInner(in)
+		}
+		v.Inners = inners
+	}
+	return v
+}
+
+func normalizePropInner(in PropInner) PropInner {
+	if len(in.B) == 0 {
+		in.B = nil
+	}
+	if len(in.C) == 0 {
+		in.C = nil
+	}
+	return in
 }
 
 // normalizeJSON makes the JSON forms of gob-equal values equal: null, [] and
@@ -348,10 +403,27 @@ func TestPropHarness(t *testing.T) {
 	if err := gob.NewEncoder(&buf).Encode(first); err != nil {
 		t.Fatal(err)
 	}
-	first.S += "!"
-	js, _ := json.Marshal(first)
+	changed := first
+	changed.S += "!"
+	js, _ := json.Marshal(changed)
 	if err := checkPropPair(buf.Bytes(), js); err == nil {
 		t.Fatal("harness accepted a different value")
+	}
+	// Integers that differ only past float64 precision must be rejected too.
+	big := PropShape{U: 1<<64 - 1, I: 1<<62 + 1}
+	buf.Reset()
+	if err := gob.NewEncoder(&buf).Encode(big); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []PropShape{{U: 1<<64 - 2, I: 1<<62 + 1}, {U: 1<<64 - 1, I: 1 << 62}} {
+		js, _ := json.Marshal(c)
+		if err := checkPropPair(buf.Bytes(), js); err == nil {
+			t.Fatalf("harness accepted %+v for %+v", c, big)
+		}
+	}
+	// A field name that is not PropShape's exact spelling must be rejected.
+	if err := checkPropPair(buf.Bytes(), []byte(`{"U":18446744073709551615,"I":4611686018427387905,"u16":0}`)); err == nil {
+		t.Fatal("harness accepted an unknown JSON field")
 	}
 }
 

@@ -16,10 +16,11 @@
 //!   Go refuses to marshal (`offset / 60 == -1`, or outside `i16` minutes) are not generated.
 
 #![allow(non_snake_case)]
+#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, HashMap};
 
-use gob_codec::{Complex, Decoder, Encoder, Time, Value, ValueEncoder};
+use gob_codec::{Complex, Decoder, Encoder, Time, ValueEncoder};
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -132,6 +132,72 @@ impl MessageSource for SliceSource<'_> {
     }
 }
 
+/// Parses a message length prefix at the start of `data`, whose first byte is at stream offset `at`.
+/// `Ok(None)` when the prefix is not all there yet; otherwise the body length (checked to be non-zero
+/// and at most `max`, so that nothing is ever reserved for an over-limit message) and the prefix size.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn message_len(data: &[u8], at: u64, max: usize) -> Result<Option<(usize, usize)>> {
+    let Some(&first) = data.first() else {
+        return Ok(None);
+    };
+    let (len, used) = if first < 0x80 {
+        (u64::from(first), 1)
+    } else {
+        let n = usize::from(first.wrapping_neg());
+        if n > 8 {
+            return Err(Error::malformed("invalid message length").at(at));
+        }
+        let Some(bytes) = data.get(1..=n) else {
+            return Ok(None);
+        };
+        (
+            bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)),
+            1 + n,
+        )
+    };
+    if len == 0 {
+        return Err(Error::malformed("empty message").at(at));
+    }
+    match usize::try_from(len) {
+        Ok(n) if n <= max => Ok(Some((n, used))),
+        _ => Err(Error::limit(format!(
+            "message length {len} is over the limit of {max} bytes"
+        ))
+        .at(at)),
+    }
+}
+
+/// Messages cut from a buffer that may end before the value does (streaming decoders). Running out of
+/// data sets `starved` (and fails with `UnexpectedEof`), so the caller can tell "wait for more bytes"
+/// from bad data whatever the error was turned into on the way up.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) struct BufSource<'a> {
+    pub data: &'a [u8],
+    pub pos: usize,
+    /// Stream offset of `data[0]`.
+    pub base: u64,
+    pub starved: bool,
+}
+
+impl MessageSource for BufSource<'_> {
+    fn next_message(&mut self, buf: &mut Vec<u8>, max: usize) -> Result<u64> {
+        let start = self.base + self.pos as u64;
+        let rest = &self.data[self.pos..];
+        let whole = match message_len(rest, start, max)? {
+            Some((len, used)) if rest.len() - used >= len => Some((len, used)),
+            _ => None,
+        };
+        let Some((len, used)) = whole else {
+            self.starved = true;
+            return Err(Error::new(ErrorKind::UnexpectedEof).at(start));
+        };
+        buf.clear();
+        buf.extend_from_slice(&rest[used..used + len]);
+        self.pos += used + len;
+        Ok(start + used as u64)
+    }
+}
+
 /// The current message and everything decoding needs.
 pub(crate) struct Input<'a> {
     pub buf: &'a mut Vec<u8>,

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{TypeId, TypeTable};
-use input::{Input, MessageSource, ReadSource, SliceSource};
 pub use input::Limits;
+use input::{BufSource, Input, MessageSource, ReadSource, SliceSource};
 use value::ValueDe;
 
 /// Reads a stream of gob values from `R`, keeping the stream's type definitions, as Go's `gob.Decoder`.
@@ -70,7 +70,9 @@ pub(crate) fn next_value(
         }
         inp.define(id.checked_neg().unwrap_or(0))?;
         if !inp.at_end() {
-            return Err(Error::malformed("extra data in buffer after type definition").at(inp.offset()));
+            return Err(
+                Error::malformed("extra data in buffer after type definition").at(inp.offset()),
+            );
         }
     }
 }
@@ -105,6 +107,83 @@ pub(crate) fn decode_at<T: DeserializeOwned>(
     Ok(v)
 }
 
+/// What decoding from the bytes received so far gives.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) enum Buffered<T> {
+    /// A whole value, which took the first `used` bytes.
+    Done { value: T, used: usize },
+    /// The value (or its first message) is not all there yet; nothing was changed.
+    NeedMore,
+}
+
+/// Decodes one value from the start of `data` (stream bytes from offset `base`), which may hold less
+/// than the whole value: then the answer is [`Buffered::NeedMore`] and `types` is left as it was, so
+/// that the attempt can be repeated when more bytes arrive. Definitions are recorded in `types` only
+/// when the value is complete. `buf` is scratch space, kept between calls to save allocations.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn decode_buffered<T>(
+    data: &[u8],
+    base: u64,
+    types: &mut TypeTable,
+    limits: Limits,
+    buf: &mut Vec<u8>,
+    decode: impl FnOnce(
+        &mut dyn MessageSource,
+        &mut Vec<u8>,
+        &mut TypeTable,
+        Limits,
+        ValueStart,
+    ) -> Result<T>,
+) -> Result<Buffered<T>> {
+    // The attempt works on a copy: a value that is cut short may already have defined types (those
+    // sent in front of it, or inside it before an interface value), and the retry must define them
+    // again from the same bytes.
+    let mut scratch = types.clone();
+    let mut src = BufSource {
+        data,
+        pos: 0,
+        base,
+        starved: false,
+    };
+    let r = next_value(&mut src, buf, &mut scratch, limits)
+        .and_then(|start| decode(&mut src, buf, &mut scratch, limits, start));
+    match r {
+        Ok(value) => {
+            *types = scratch;
+            Ok(Buffered::Done {
+                value,
+                used: src.pos,
+            })
+        }
+        Err(_) if src.starved => Ok(Buffered::NeedMore),
+        Err(e) => Err(e),
+    }
+}
+
+/// [`decode_buffered`] into `T`.
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn decode_buffered_typed<T: DeserializeOwned>(
+    data: &[u8],
+    base: u64,
+    types: &mut TypeTable,
+    limits: Limits,
+    buf: &mut Vec<u8>,
+) -> Result<Buffered<T>> {
+    decode_buffered(data, base, types, limits, buf, decode_at::<T>)
+}
+
+/// [`decode_buffered`] into a dynamic [`crate::Value`].
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn decode_buffered_value(
+    data: &[u8],
+    base: u64,
+    types: &mut TypeTable,
+    limits: Limits,
+    buf: &mut Vec<u8>,
+) -> Result<Buffered<crate::Value>> {
+    decode_buffered(data, base, types, limits, buf, crate::value::de::decode_at)
+}
+
 impl<R: Read> Decoder<R> {
     /// A decoder with default limits.
     pub fn new(r: R) -> Self {
@@ -124,13 +203,25 @@ impl<R: Read> Decoder<R> {
     /// Decodes the next value. At a clean end of stream the error's [`Error::is_eof`] is true.
     pub fn decode<T: DeserializeOwned>(&mut self) -> Result<T> {
         let start = next_value(&mut self.src, &mut self.buf, &mut self.types, self.limits)?;
-        decode_at(&mut self.src, &mut self.buf, &mut self.types, self.limits, start)
+        decode_at(
+            &mut self.src,
+            &mut self.buf,
+            &mut self.types,
+            self.limits,
+            start,
+        )
     }
 
     /// Decodes the next value into a dynamic [`crate::Value`].
     pub fn decode_value(&mut self) -> Result<crate::Value> {
         let start = next_value(&mut self.src, &mut self.buf, &mut self.types, self.limits)?;
-        crate::value::de::decode_at(&mut self.src, &mut self.buf, &mut self.types, self.limits, start)
+        crate::value::de::decode_at(
+            &mut self.src,
+            &mut self.buf,
+            &mut self.types,
+            self.limits,
+            start,
+        )
     }
 
     /// The type definitions received so far.

@@ -152,7 +152,7 @@ impl EncodeState {
     /// Encodes one value; returns its messages (definitions first), valid until the next call.
     pub(crate) fn encode<T>(&mut self, value: &T) -> Result<&[u8]>
     where
-        T: Serialize + Deserialize<'static> + ?Sized,
+        T: Serialize + Deserialize<'static>,
     {
         let key = TypeKey::of::<T>();
         let (schema, known_root) = match self.known.get(&key) {
@@ -235,7 +235,7 @@ impl<W: Write> Encoder<W> {
     /// fields behind `None`), which Go sends even when the value does not use them.
     pub fn encode<T>(&mut self, value: &T) -> Result<()>
     where
-        T: Serialize + Deserialize<'static> + ?Sized,
+        T: Serialize + Deserialize<'static>,
     {
         let bytes = self.state.encode(value)?;
         self.w.write_all(bytes)?;
@@ -267,7 +267,7 @@ fn schema_cache() -> &'static Mutex<HashMap<&'static str, Arc<Schema>>> {
 /// The schema of `T`, from the process cache or a new trace.
 pub(crate) fn schema_of<T>() -> Result<Arc<Schema>>
 where
-    T: Deserialize<'static> + ?Sized,
+    T: Deserialize<'static>,
 {
     let key = type_name::<T>();
     let cached = schema_cache().lock().ok().and_then(|c| c.get(key).cloned());
@@ -294,7 +294,7 @@ where
 /// ```
 pub fn to_vec<T>(value: &T) -> Result<Vec<u8>>
 where
-    T: Serialize + Deserialize<'static> + ?Sized,
+    T: Serialize + Deserialize<'static>,
 {
     let mut enc = Encoder::new(Vec::new());
     enc.encode(value)?;
@@ -304,7 +304,7 @@ where
 /// Encodes one value as a complete gob stream into `w`.
 pub fn to_writer<W: Write, T>(w: W, value: &T) -> Result<()>
 where
-    T: Serialize + Deserialize<'static> + ?Sized,
+    T: Serialize + Deserialize<'static>,
 {
     Encoder::new(w).encode(value)
 }

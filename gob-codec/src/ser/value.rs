@@ -112,6 +112,12 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
         Ok(!v.is_empty())
     }
     fn serialize_none(self) -> Result<bool> {
+        if let Shape::Interface(_) = self.shape {
+            // A nil interface is an empty name (Go's encodeInterface), allowed anywhere; a struct
+            // field cuts it back out.
+            self.ctx.cur().push(0);
+            return Ok(false);
+        }
         if self.top {
             return Err(Error::unsupported(
                 "cannot encode a nil pointer at top level, as an element or key, or in an interface",

@@ -125,8 +125,14 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
         }
         Ok(false)
     }
+    /// A set pointer is written as what it points to. Go omits a struct field whose pointer leads to
+    /// a zero value, except where its zero test does not look through the pointer: a marshaler's
+    /// (`reflect.Value.IsZero` of the non-nil pointer) and a map's (not nil, so even an empty map
+    /// is sent).
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<bool> {
-        value.serialize(self)
+        let always = matches!(self.shape, Shape::Marshal(..) | Shape::Map(..));
+        let nonzero = value.serialize(self)?;
+        Ok(nonzero || always)
     }
     fn serialize_unit(self) -> Result<bool> {
         Err(unsupported("()"))

@@ -6,6 +6,11 @@
 //! name, `""` for unnamed types; a field: the name or, if unnamed, the type string such as `[]string`;
 //! a slice element: the element's name; a map key or value or array element: `""`). Definitions are
 //! then sent parent first, fields in order, each once per stream (`sendType`).
+//!
+//! A Rust struct, enum or newtype name that is a Go identifier names a type of the encoder's package
+//! (`Point` is `main.Point`); any other name is already Go's spelling of the type: `pkg.Name`, or the
+//! literal of an unnamed type such as `struct { A int; B string }` or `interface {}`, whose Go name
+//! is `""`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -68,7 +73,11 @@ impl GoTypes {
             Shape::Slice(e) => format!("[]{}", self.go_string(e)),
             Shape::Array(e, n) => format!("[{n}]{}", self.go_string(e)),
             Shape::Map(k, v) => format!("map[{}]{}", self.go_string(k), self.go_string(v)),
-            Shape::Struct(n) | Shape::Interface(n) => format!("{}.{n}", self.package),
+            Shape::Named(n, _) | Shape::Struct(n) | Shape::Interface(n) if is_ident(n) => {
+                format!("{}.{n}", self.package)
+            }
+            // Already Go's spelling: `pkg.Name`, or a type literal such as `interface {}`.
+            Shape::Named(n, _) | Shape::Struct(n) | Shape::Interface(n) => (*n).to_owned(),
             Shape::Marshal(n, _) => (*n).to_owned(),
             Shape::Unsupported(what) => format!("<{what}>"),
         }
@@ -104,7 +113,8 @@ impl GoTypes {
     /// Go's `getBaseType(name, rt)`.
     fn base_type(&mut self, schema: &Schema, name: &str, s: &Shape) -> Result<Ref> {
         let base = s.base();
-        match base {
+        // A named scalar (even a named []byte) is the predefined type, as in Go.
+        match base.structure() {
             Shape::Scalar(id, _) => return Ok(Ref::Builtin(*id)),
             Shape::Interface(_) => return Ok(Ref::Builtin(INTERFACE)),
             Shape::Unsupported(what) => {
@@ -116,7 +126,7 @@ impl GoTypes {
         if let Some(&i) = self.index.get(&key) {
             return Ok(Ref::Entry(i));
         }
-        let r = match base {
+        let r = match base.structure() {
             Shape::Marshal(_, kind) => {
                 let r = Ref::Entry(self.push(name, key, EntryKind::Marshal(*kind)));
                 self.set_id(r);
@@ -169,9 +179,11 @@ impl GoTypes {
                 self.entries[i].kind = EntryKind::Struct(refs);
                 Ref::Entry(i)
             }
-            Shape::Scalar(..) | Shape::Interface(_) | Shape::Ptr(_) | Shape::Unsupported(_) => {
-                return Err(Error::unsupported("unreachable shape"))
-            }
+            Shape::Scalar(..)
+            | Shape::Interface(_)
+            | Shape::Ptr(_)
+            | Shape::Named(..)
+            | Shape::Unsupported(_) => return Err(Error::unsupported("unreachable shape")),
         };
         Ok(r)
     }
@@ -236,7 +248,7 @@ impl GoTypes {
     ) -> Result<()> {
         let base = s.base();
         if matches!(
-            base,
+            base.structure(),
             Shape::Scalar(..) | Shape::Interface(_) | Shape::Unsupported(_)
         ) {
             return Ok(());
@@ -250,7 +262,7 @@ impl GoTypes {
         defs.push(self.wire_of(i));
         self.sent.insert(key.clone());
         self.sent_order.push(key);
-        match base {
+        match base.structure() {
             Shape::Struct(name) => {
                 let fields = schema
                     .structs
@@ -276,8 +288,23 @@ impl GoTypes {
 fn go_name(s: &Shape) -> &'static str {
     match s {
         Shape::Scalar(_, go) if !go.starts_with('[') => go,
-        Shape::Struct(n) | Shape::Interface(n) => n,
+        Shape::Named(n, _) | Shape::Struct(n) | Shape::Interface(n) => unqualified(n),
         Shape::Marshal(n, _) => n.rsplit('.').next().unwrap_or(n),
+        _ => "",
+    }
+}
+
+/// True for a Go identifier: a Rust type name that names a type of the encoder's package.
+fn is_ident(n: &str) -> bool {
+    !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The Go name of a Rust type name: itself for an identifier, `Name` for `pkg.Name`, and `""` for
+/// anything else, which is the literal of an unnamed Go type (`struct { A int }`, `interface {}`).
+fn unqualified(n: &'static str) -> &'static str {
+    match n.split_once('.') {
+        None if is_ident(n) => n,
+        Some((pkg, name)) if is_ident(pkg) && is_ident(name) => name,
         _ => "",
     }
 }

@@ -49,6 +49,9 @@ pub(crate) enum Shape {
     Array(Box<Shape>, usize),
     /// `map[K]V`.
     Map(Box<Shape>, Box<Shape>),
+    /// A Go named type whose underlying type is a scalar, slice, array or map (`type Tags []string`):
+    /// a Rust newtype struct. It has its own id and keeps its name inside composite type names.
+    Named(&'static str, Box<Shape>),
     /// A named struct; its fields are in [`Schema::structs`].
     Struct(&'static str),
     /// An interface: a Rust enum whose newtype variants are the registered concrete types.
@@ -82,10 +85,19 @@ impl Shape {
         Shape::Scalar(COMPLEX, "complex128")
     }
 
-    /// The shape with pointers removed (Go's `userType(rt).base`).
+    /// The shape with pointers removed (Go's `userType(rt).base`): what a type id stands for.
     pub(crate) fn base(&self) -> &Shape {
         let mut s = self;
         while let Shape::Ptr(inner) = s {
+            s = inner;
+        }
+        s
+    }
+
+    /// The shape with pointers and type names removed: how a value is written.
+    pub(crate) fn structure(&self) -> &Shape {
+        let mut s = self;
+        while let Shape::Ptr(inner) | Shape::Named(_, inner) = s {
             s = inner;
         }
         s

@@ -174,16 +174,35 @@ impl<'a, 's> de::Deserializer<'static> for &'a mut Tracer<'s> {
         let mut c = self.child(false);
         let v = visitor.visit_some(&mut c)?;
         let inner = c.last.unwrap_or(Shape::Unsupported("empty option"));
-        self.record(Shape::Ptr(Box::new(inner)));
+        // `Option` of an interface enum is the Go interface itself, which is nil-able: a pointer
+        // would change the type's name inside composites (`[]*interface {}`).
+        self.record(match inner {
+            Shape::Interface(_) => inner,
+            _ => Shape::Ptr(Box::new(inner)),
+        });
         Ok(v)
     }
 
+    /// A newtype struct is a Go named type (`type Tags []string`), which Go gives an id and a name
+    /// of its own. A struct, interface or marshaled type already carries its own name, so a newtype
+    /// of one is that type; `#[serde(transparent)]` gives the unnamed type.
     fn deserialize_newtype_struct<V: Visitor<'static>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        visitor.visit_newtype_struct(self)
+        let mut c = self.child(false);
+        let v = visitor.visit_newtype_struct(&mut c)?;
+        if let Some(inner) = c.last.take() {
+            self.record(match inner {
+                Shape::Named(_, underlying) => Shape::Named(name, underlying),
+                Shape::Scalar(..) | Shape::Slice(_) | Shape::Array(..) | Shape::Map(..) => {
+                    Shape::Named(name, Box::new(inner))
+                }
+                other => other,
+            });
+        }
+        Ok(v)
     }
 
     fn deserialize_seq<V: Visitor<'static>>(self, visitor: V) -> Result<V::Value> {
@@ -199,7 +218,9 @@ impl<'a, 's> de::Deserializer<'static> for &'a mut Tracer<'s> {
         if !bottom {
             let elem = shapes.pop().flatten();
             self.record(match elem {
+                // A slice of uint8, even of a named uint8 type, is Go's []byte.
                 Some(Shape::Scalar(crate::types::UINT, "uint8")) => Shape::bytes(),
+                Some(Shape::Named(_, e)) if *e == Shape::uint("uint8") => Shape::bytes(),
                 Some(e) => Shape::Slice(Box::new(e)),
                 None => Shape::Unsupported("sequence with no element"),
             });

@@ -31,7 +31,7 @@ impl<'c, 't, 's> ValueSer<'c, 't, 's> {
         ValueSer {
             ctx,
             schema,
-            shape: shape.base(),
+            shape: shape.structure(),
             top,
         }
     }
@@ -174,7 +174,7 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
         let id = ctx.send_types(schema, concrete)?;
         wire::put_int(ctx.cur(), i64::from(id));
         ctx.bufs.push();
-        if !matches!(concrete.base(), Shape::Struct(_)) {
+        if !matches!(concrete.structure(), Shape::Struct(_)) {
             ctx.cur().push(0);
         }
         let r = value.serialize(ValueSer::new(ctx, schema, concrete, true));

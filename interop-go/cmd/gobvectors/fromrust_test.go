@@ -62,8 +62,8 @@ func runCargoExample(t *testing.T, example, outDir string) {
 }
 
 // TestRustWrittenStreams decodes, with Go, every stream that the Rust example
-// write_cases wrote (OUTDIR/<case>.gob, for the cases Rust supports) into
-// fresh values of the case's Go types and compares with the case's values.
+// write_cases wrote (OUTDIR/<case>.gob, one for every case) into fresh values
+// of the case's Go types and compares with the case's values.
 func TestRustWrittenStreams(t *testing.T) {
 	requireInterop(t)
 	outDir := t.TempDir()
@@ -73,8 +73,8 @@ func TestRustWrittenStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 60 {
-		t.Fatalf("write_cases wrote %d .gob files, want at least 60", len(files))
+	if len(files) == 0 {
+		t.Fatalf("write_cases wrote no .gob files")
 	}
 	byName := map[string]Case{}
 	for _, c := range cases {
@@ -112,7 +112,7 @@ func TestRustWrittenStreams(t *testing.T) {
 	}
 	t.Logf("Rust wrote %d of %d cases; %d byte-identical to the golden vectors", len(files), len(cases), len(identical))
 	if len(missing) > 0 {
-		t.Logf("not written by Rust: %s", strings.Join(missing, " "))
+		t.Errorf("%d cases not written by Rust: %s", len(missing), strings.Join(missing, " "))
 	}
 	if len(failed) > 0 {
 		sort.Strings(failed)

@@ -195,6 +195,7 @@ impl<'a> Reader<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -226,7 +227,13 @@ mod tests {
     #[test]
     fn int_table() {
         // Go doc: -129 is sent as ^(-129)<<1|1 = 257 -> fe 01 01; 3 -> 06.
-        for (i, u) in [(0i64, 0u64), (3, 6), (-1, 1), (-129, 257), (i64::MIN, u64::MAX)] {
+        for (i, u) in [
+            (0i64, 0u64),
+            (3, 6),
+            (-1, 1),
+            (-129, 257),
+            (i64::MIN, u64::MAX),
+        ] {
             assert_eq!(int_to_uint(i), u);
             assert_eq!(uint_to_int(u), i);
         }
@@ -251,7 +258,9 @@ mod tests {
 
     #[test]
     fn count_beyond_message_is_an_error() {
-        let e = Reader::new(&[0xfc, 0x10, 0, 0, 0], 0).count("slice", 1).unwrap_err();
+        let e = Reader::new(&[0xfc, 0x10, 0, 0, 0], 0)
+            .count("slice", 1)
+            .unwrap_err();
         assert!(e.to_string().contains("exceeds"), "{e}");
     }
 }

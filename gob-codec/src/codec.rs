@@ -64,7 +64,7 @@ pub(crate) struct StreamState {
     pub limits: Limits,
     /// Stream offset of the first buffered byte.
     pub offset: u64,
-    /// Bytes of whole messages that the last attempt found too few (0 after a value).
+    /// Where the message that the last attempt ran short of starts (0 after a value).
     tried: usize,
     scratch: Vec<u8>,
 }
@@ -84,27 +84,13 @@ impl StreamState {
     /// messages are there, else says how many bytes complete the next message. A bad or over-limit
     /// length prefix is an error as soon as it is buffered, unless a value before it is complete.
     pub fn step<T>(&mut self, data: &[u8], attempt: Attempt<T>) -> Result<Step<T>> {
-        // Whole messages buffered, and what follows them.
-        let mut complete = 0;
-        let next = loop {
-            let at = self.offset + complete as u64;
-            match message_len(&data[complete..], at, self.limits.max_message) {
-                Err(e) => break Err(e),
-                Ok(None) => break Ok(frame_prefix_need(&data[complete..])),
-                Ok(Some((len, used))) => {
-                    let have = data.len() - complete - used;
-                    if have < len {
-                        break Ok(len - have);
-                    }
-                    complete += used + len;
-                }
-            }
-        };
-        // Decode only when a message arrived since the last attempt: definitions are parsed again
-        // from the start each time, so this bounds the work by the number of messages.
-        if complete > self.tried {
+        // Decode only when a whole message arrived after the ones the last attempt ran short with:
+        // definitions are parsed again from the start each time, so this bounds the work by the
+        // number of messages, and it looks at one message header per call, not at all that is
+        // buffered.
+        if let Need::Whole = self.need_at(data, self.tried)? {
             let r = attempt(
-                &data[..complete],
+                data,
                 self.offset,
                 &mut self.types,
                 self.limits,
@@ -120,16 +106,38 @@ impl StreamState {
                     self.tried = 0;
                     return Ok(Step::Value(value, used));
                 }
-                Buffered::NeedMore => self.tried = complete,
+                Buffered::NeedMore { at } => self.tried = at,
             }
         }
-        next.map(Step::Need)
+        match self.need_at(data, self.tried)? {
+            Need::Bytes(n) => Ok(Step::Need(n)),
+            // The attempt stopped at a whole message: it cannot, but asking for a byte is safe.
+            Need::Whole => Ok(Step::Need(1)),
+        }
+    }
+
+    /// What the message starting at `at` still needs; its length prefix is checked here.
+    fn need_at(&self, data: &[u8], at: usize) -> Result<Need> {
+        let rest = &data[at..];
+        let offset = self.offset + at as u64;
+        Ok(match message_len(rest, offset, self.limits.max_message)? {
+            None => Need::Bytes(frame_prefix_need(rest)),
+            Some((len, used)) if rest.len() - used < len => Need::Bytes(len - (rest.len() - used)),
+            Some(_) => Need::Whole,
+        })
     }
 
     /// The error for input that ends with `left` bytes of an unfinished value buffered.
     pub fn truncated(&self, left: usize) -> Error {
         Error::new(ErrorKind::UnexpectedEof).at(self.offset + left as u64)
     }
+}
+
+enum Need {
+    /// This many more bytes complete the message (or its length prefix).
+    Bytes(usize),
+    /// The message is all there.
+    Whole,
 }
 
 /// Bytes still missing from an incomplete length prefix.

@@ -352,6 +352,27 @@ fn decoder_with_everything_buffered() {
     assert!(buf.is_empty());
 }
 
+/// Many small values buffered at once: each is decoded without walking the rest of the buffer.
+#[test]
+fn many_values_in_one_buffer() {
+    let points: Vec<Point> = (0..50_000).map(|i| Point { X: i, Y: -i }).collect();
+    let mut enc = Encoder::new(Vec::new());
+    for p in &points {
+        enc.encode(p).unwrap();
+    }
+    let bytes = enc.into_inner();
+    let mut codec = GobCodec::<Point>::new();
+    let mut buf = BytesMut::from(&bytes[..]);
+    let start = std::time::Instant::now();
+    let mut got = Vec::with_capacity(points.len());
+    while let Some(p) = codec.decode(&mut buf).unwrap() {
+        got.push(p);
+    }
+    assert_eq!(got, points);
+    // Quadratic work would take minutes here.
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
 #[test]
 fn truncated_stream_is_unexpected_eof_with_offset() {
     let bytes = stream();

@@ -112,8 +112,9 @@ pub(crate) fn decode_at<T: DeserializeOwned>(
 pub(crate) enum Buffered<T> {
     /// A whole value, which took the first `used` bytes.
     Done { value: T, used: usize },
-    /// The value (or its first message) is not all there yet; nothing was changed.
-    NeedMore,
+    /// The value is not all there: the message starting at byte `at` (a message boundary) is
+    /// incomplete or missing. Nothing was changed.
+    NeedMore { at: usize },
 }
 
 /// Decodes one value from the start of `data` (stream bytes from offset `base`), which may hold less
@@ -148,6 +149,9 @@ pub(crate) fn decode_buffered<T>(
     let r = next_value(&mut src, buf, &mut scratch, limits)
         .and_then(|start| decode(&mut src, buf, &mut scratch, limits, start));
     match r {
+        // A value is only trusted if no read ran out of bytes (a `Deserialize` impl could swallow
+        // the error and go on).
+        _ if src.starved => Ok(Buffered::NeedMore { at: src.pos }),
         Ok(value) => {
             *types = scratch;
             Ok(Buffered::Done {
@@ -155,7 +159,6 @@ pub(crate) fn decode_buffered<T>(
                 used: src.pos,
             })
         }
-        Err(_) if src.starved => Ok(Buffered::NeedMore),
         Err(e) => Err(e),
     }
 }

@@ -603,6 +603,7 @@ fn in_field(bomb_def: &[u8], bomb_id: TypeId, bomb_value: &[u8]) -> Vec<u8> {
 }
 
 #[derive(Deserialize, Debug)]
+#[allow(dead_code)]
 struct Rec(Vec<Rec>);
 
 #[derive(Deserialize, Debug)]
@@ -1096,4 +1097,24 @@ fn mutated(d: &[u8]) {
         }
     }
     let _ = gob_codec::from_slice::<IgnoredAny>(d);
+}
+
+/// A stream may define a chain of 100k slice types and send an empty value of the outermost one:
+/// it decodes (depth 1), and re-encoding it sends the whole chain, which must not recurse per type.
+#[test]
+fn long_definition_chain_reencodes_on_a_small_stack() {
+    on_small_stack(|| {
+        let mut data = Vec::new();
+        for i in 0..DEEP as TypeId {
+            let elem = if i + 1 == DEEP as TypeId { 2 } else { 65 + i };
+            data.extend(def(64 + i, slice_of(elem)));
+        }
+        data.extend(value_msg(64, false, &[0x00]));
+        let mut dec = Decoder::new(&data[..]);
+        let v = dec.decode_value().unwrap();
+        assert_eq!(v, Value::Slice { ty: 64, items: vec![] });
+        let mut enc = ValueEncoder::new(Vec::new(), dec.types().clone());
+        enc.encode(&v).unwrap();
+        assert_eq!(enc.into_inner(), data);
+    });
 }

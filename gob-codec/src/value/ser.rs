@@ -86,22 +86,25 @@ struct State<'a> {
 }
 
 impl State<'_> {
-    /// Go's `sendType` over the definition graph: parent first, then what it refers to.
+    /// Go's `sendType` over the definition graph: parent first, then what it refers to, depth first.
+    /// Iterative: a stream may define a chain of any length (`[][][]...int`), and a value of its
+    /// outer type can be empty, so the chain's length is not bounded by the value's depth.
     fn send_type(&mut self, id: TypeId) -> Result<()> {
-        if id < FIRST_USER_ID || self.sent.contains(&id) {
-            return Ok(());
-        }
-        let wt = self
-            .types
-            .get(id)
-            .ok_or_else(|| Error::malformed(format!("no definition for type id {id}")))?;
-        let b = self.bufs.cur();
-        wire::put_int(b, -i64::from(id));
-        wt.encode(b);
-        self.bufs.flush();
-        self.sent.insert(id);
-        for child in wt.children() {
-            self.send_type(child)?;
+        let mut todo = vec![id];
+        while let Some(id) = todo.pop() {
+            if id < FIRST_USER_ID || self.sent.contains(&id) {
+                continue;
+            }
+            let wt = self
+                .types
+                .get(id)
+                .ok_or_else(|| Error::malformed(format!("no definition for type id {id}")))?;
+            let b = self.bufs.cur();
+            wire::put_int(b, -i64::from(id));
+            wt.encode(b);
+            self.bufs.flush();
+            self.sent.insert(id);
+            todo.extend(wt.children().into_iter().rev());
         }
         Ok(())
     }

@@ -25,6 +25,7 @@
 //! | `time.Time` | [`Time`] |
 //! | `GobEncoder`, `BinaryMarshaler`, `TextMarshaler` | a type implementing [`GoMarshal`] |
 //! | `complex128` | [`Complex`] |
+//! | a named type (`type Tags []string`) | a newtype struct (`struct Tags(Vec<String>)`); `#[serde(transparent)]` for the unnamed type |
 //!
 //! Encoding needs `T: Serialize + Deserialize`: Go sends the definitions of all types a value's
 //! static type mentions (even behind a nil pointer), and the `Deserialize` implementation is how the

@@ -1,0 +1,116 @@
+//! The Boxpark guest agent: serves the host's RPC and proxy connections on guest port 1, sends
+//! events to host port 1, and forwards connections accepted on `Listen` sockets to host port 2.
+//!
+//! [`run`] is the whole daemon; `main.rs` only parses arguments and sets up logging. Everything
+//! that touches the host goes through a [`transport::Transport`].
+
+pub mod events;
+pub mod host_proxy;
+pub mod proxy;
+pub mod rpc;
+pub mod shutdown;
+pub mod sys;
+pub mod transport;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+pub use shutdown::{Finally, Shutdown};
+use transport::{Conn, Transport};
+
+/// The guest's version, sent in `Info`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Most proxy connections served at once; further ones wait for a slot.
+pub const MAX_PROXY_CONNECTIONS: usize = 4096;
+
+/// Settings of one guest.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Version reported in `Info`.
+    pub version: String,
+    /// Whether this process is PID 1 (then `Shutdown` powers off or reboots the VM).
+    pub pid1: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            version: VERSION.to_owned(),
+            pid1: std::process::id() == 1,
+        }
+    }
+}
+
+/// What every connection handler shares.
+pub struct Guest {
+    /// How to reach the host.
+    pub transport: Arc<dyn Transport>,
+    /// Settings.
+    pub config: Config,
+    /// The shutdown signal.
+    pub shutdown: Shutdown,
+    /// Sockets opened by `Guest.Listen`, forwarded to host port 2.
+    pub listeners: host_proxy::Listeners,
+    proxy_slots: Semaphore,
+}
+
+/// Serves until the shutdown signal fires. Returns what the host asked for (`Finally`), so the
+/// caller can power off or reboot when it is PID 1.
+pub async fn run(
+    transport: Arc<dyn Transport>,
+    config: Config,
+    shutdown: Shutdown,
+    events: events::EventQueue,
+) -> Finally {
+    let guest = Arc::new(Guest {
+        transport: transport.clone(),
+        config,
+        shutdown: shutdown.clone(),
+        listeners: host_proxy::Listeners::default(),
+        proxy_slots: Semaphore::new(MAX_PROXY_CONNECTIONS),
+    });
+    tracing::info!(transport = %transport.describe(), version = %guest.config.version, "guest started");
+    tokio::spawn(events::run(guest.clone(), events));
+    let rpc_open = Arc::new(AtomicBool::new(false));
+    loop {
+        let conn = tokio::select! {
+            c = transport.accept() => c,
+            _ = shutdown.fired() => break,
+        };
+        match conn {
+            Ok(conn) => dispatch(&guest, &rpc_open, conn),
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+    guest.listeners.close_all();
+    shutdown.finally().unwrap_or(Finally::PowerOff)
+}
+
+/// The first connection while none is open is the RPC connection; every other is a proxy.
+fn dispatch(guest: &Arc<Guest>, rpc_open: &Arc<AtomicBool>, conn: Conn) {
+    if !rpc_open.swap(true, Ordering::SeqCst) {
+        let (guest, rpc_open) = (guest.clone(), rpc_open.clone());
+        tokio::spawn(async move {
+            tracing::info!("RPC connection opened");
+            if let Err(e) = rpc::serve(guest, conn).await {
+                tracing::warn!(error = %e, "RPC connection failed");
+            }
+            tracing::info!("RPC connection closed");
+            rpc_open.store(false, Ordering::SeqCst);
+        });
+        return;
+    }
+    let guest = guest.clone();
+    tokio::spawn(async move {
+        let Ok(_slot) = guest.proxy_slots.acquire().await else {
+            return;
+        };
+        proxy::serve(guest.clone(), conn).await;
+    });
+}

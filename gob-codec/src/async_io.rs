@@ -69,6 +69,10 @@ impl<R: AsyncRead + Unpin> AsyncDecoder<R> {
     }
 
     /// Decodes the next value. At a clean end of stream the error's [`Error::is_eof`] is true.
+    ///
+    /// A value that arrives whole but does not decode (a type mismatch, bad data inside it) is
+    /// skipped, as Go's `gob.Decoder` does: the definitions in front of it are kept and the next call
+    /// reads the value after it.
     pub async fn decode<T: DeserializeOwned>(&mut self) -> Result<T> {
         self.next(decode_buffered_typed::<T>).await
     }
@@ -86,6 +90,10 @@ impl<R: AsyncRead + Unpin> AsyncDecoder<R> {
                     return Ok(v);
                 }
                 Step::Need(n) => n,
+                Step::Failed(e, used) => {
+                    self.pending.drain(..used);
+                    return Err(e);
+                }
             };
             // `need` never goes past the current message, and its length is within the limit.
             let chunk = need.min(READ_CHUNK);

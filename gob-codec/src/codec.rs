@@ -56,6 +56,9 @@ pub(crate) enum Step<T> {
     Value(T, usize),
     /// More bytes are needed; `n` more complete the next message (or its length prefix).
     Need(usize),
+    /// The next value does not decode; its first `used` bytes are to be dropped (see
+    /// [`Buffered::Failed`]).
+    Failed(Error, usize),
 }
 
 /// The state a streaming decoder keeps between calls: the stream's definitions and where it is.
@@ -107,6 +110,11 @@ impl StreamState {
                     return Ok(Step::Value(value, used));
                 }
                 Buffered::NeedMore { at } => self.tried = at,
+                Buffered::Failed { error, used } => {
+                    self.offset += used as u64;
+                    self.tried = 0;
+                    return Ok(Step::Failed(error, used));
+                }
             }
         }
         match self.need_at(data, self.tried)? {
@@ -164,6 +172,10 @@ fn decode_buf<T>(
         Step::Need(n) => {
             src.reserve(n.min(RESERVE_AHEAD));
             Ok(None)
+        }
+        Step::Failed(e, used) => {
+            src.advance(used);
+            Err(e)
         }
     }
 }

@@ -561,6 +561,43 @@ fn async_decoder_eof() {
     });
 }
 
+/// A value that does not decode into the type asked for is skipped, as Go's `gob.Decoder` skips it
+/// (`net/rpc` answers an undecodable argument and goes on reading requests): the definitions sent in
+/// front of it are kept and the next value decodes, in the async decoder and the codecs alike.
+#[test]
+fn a_value_that_does_not_decode_is_skipped() {
+    let mut enc = Encoder::new(Vec::new());
+    enc.encode(&tri()).unwrap(); // defines Polygon and Point
+    enc.encode(&"not a Point".to_string()).unwrap();
+    enc.encode(&Point { X: 1, Y: 2 }).unwrap();
+    enc.encode(&tri()).unwrap();
+    let bytes = enc.into_inner();
+
+    let mut sync = Decoder::new(&bytes[..]);
+    assert_eq!(sync.decode::<Polygon>().unwrap(), tri());
+    assert!(sync.decode::<Point>().is_err());
+    assert_eq!(sync.decode::<Point>().unwrap(), Point { X: 1, Y: 2 });
+    assert_eq!(sync.decode::<Polygon>().unwrap(), tri());
+
+    rt().block_on(async {
+        let mut dec = AsyncDecoder::new(Chunked::random(bytes.clone(), 1, 7));
+        assert_eq!(dec.decode::<Polygon>().await.unwrap(), tri());
+        let err = dec.decode::<Point>().await.unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::TypeMismatch(_)), "{err}");
+        assert_eq!(dec.decode::<Point>().await.unwrap(), Point { X: 1, Y: 2 });
+        assert_eq!(dec.decode::<Polygon>().await.unwrap(), tri());
+        assert!(dec.decode::<Polygon>().await.unwrap_err().is_eof());
+    });
+
+    let mut enc = Encoder::new(Vec::new());
+    enc.encode(&"not a Point".to_string()).unwrap();
+    enc.encode(&Point { X: 1, Y: 2 }).unwrap();
+    let mut codec = GobCodec::<Point>::new();
+    let mut buf = BytesMut::from(&enc.into_inner()[..]);
+    assert!(codec.decode(&mut buf).is_err());
+    assert_eq!(codec.decode(&mut buf).unwrap(), Some(Point { X: 1, Y: 2 }));
+}
+
 /// A decode cancelled half way goes on where it stopped.
 #[test]
 fn async_decoder_is_cancel_safe() {

@@ -115,12 +115,16 @@ pub(crate) enum Buffered<T> {
     /// The value is not all there: the message starting at byte `at` (a message boundary) is
     /// incomplete or missing. Nothing was changed.
     NeedMore { at: usize },
+    /// The value's messages are all there but it does not decode. As with Go's `gob.Decoder`, the
+    /// definitions read in front of it are kept and its messages (the first `used` bytes) are
+    /// dropped, so that the stream goes on with the next value.
+    Failed { error: Error, used: usize },
 }
 
 /// Decodes one value from the start of `data` (stream bytes from offset `base`), which may hold less
 /// than the whole value: then the answer is [`Buffered::NeedMore`] and `types` is left as it was, so
 /// that the attempt can be repeated when more bytes arrive. Definitions are recorded in `types` only
-/// when the value is complete. `buf` is scratch space, kept between calls to save allocations.
+/// when the value is complete (and then also when it fails to decode). `buf` is scratch space, kept between calls to save allocations.
 #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
 pub(crate) fn decode_buffered<T>(
     data: &[u8],
@@ -159,7 +163,13 @@ pub(crate) fn decode_buffered<T>(
                 used: src.pos,
             })
         }
-        Err(e) => Err(e),
+        Err(error) => {
+            *types = scratch;
+            Ok(Buffered::Failed {
+                error,
+                used: src.pos,
+            })
+        }
     }
 }
 

@@ -569,6 +569,20 @@ fn slice_chain_bomb() -> Vec<u8> {
     data
 }
 
+/// `DEEP` distinct struct types, each with one field of the next: `S0{F S1}`, `S1{F S2}`, ...
+fn struct_chain_bomb() -> Vec<u8> {
+    let mut data = Vec::new();
+    for i in 0..DEEP as TypeId {
+        let next = if i + 1 == DEEP as TypeId { 2 } else { 65 + i };
+        data.extend(def(64 + i, struct_of(&[("Next", next)])));
+    }
+    let mut v = vec![0x01; DEEP];
+    v.push(0x02);
+    v.extend(vec![0x00; DEEP]);
+    data.extend(value_msg(64, true, &v));
+    data
+}
+
 /// `type T struct { Next T }`: field 0, field 0, ... `DEEP` times.
 fn struct_bomb() -> Vec<u8> {
     let mut v = vec![0x01; DEEP];
@@ -666,6 +680,19 @@ fn depth_bomb_structs() {
         v.extend(vec![0x00; DEEP]);
         let data = in_field(&def(64, struct_of(&[("Next", 64)])), 64, &v);
         assert_depth(gob_codec::from_slice::<KeepOnly>(&data), "skipped field");
+    });
+}
+
+#[test]
+fn depth_bomb_struct_chain() {
+    on_small_stack(|| {
+        let data = struct_chain_bomb();
+        assert_depth(Decoder::new(&data[..]).decode_value(), "Value");
+        assert_depth(gob_codec::from_slice::<Next>(&data), "typed Next");
+        assert_depth(gob_codec::from_slice::<IgnoredAny>(&data), "skip");
+        #[derive(Deserialize, Debug)]
+        struct Empty {}
+        assert_depth(gob_codec::from_slice::<Empty>(&data), "skipped field");
     });
 }
 
@@ -1112,7 +1139,13 @@ fn long_definition_chain_reencodes_on_a_small_stack() {
         data.extend(value_msg(64, false, &[0x00]));
         let mut dec = Decoder::new(&data[..]);
         let v = dec.decode_value().unwrap();
-        assert_eq!(v, Value::Slice { ty: 64, items: vec![] });
+        assert_eq!(
+            v,
+            Value::Slice {
+                ty: 64,
+                items: vec![]
+            }
+        );
         let mut enc = ValueEncoder::new(Vec::new(), dec.types().clone());
         enc.encode(&v).unwrap();
         assert_eq!(enc.into_inner(), data);

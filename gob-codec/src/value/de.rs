@@ -138,9 +138,15 @@ fn decode_struct(inp: &mut Input<'_>, id: TypeId, defs: &[FieldDef]) -> Result<V
     Ok(Value::Struct { ty: id, fields })
 }
 
+/// Most elements reserved up front. A count is already capped by the bytes left in the message, but
+/// a `Value` is 32 times larger than the one byte an element can take on the wire, so a large
+/// message claiming that count would otherwise reserve 32 times its size before any element is
+/// read; past this, vectors grow with the elements that actually arrive.
+const MAX_PREALLOC: usize = 4096;
+
 fn decode_items(inp: &mut Input<'_>, elem: TypeId) -> Result<Vec<Value>> {
     let (n, cap) = inp.count("slice")?;
-    let mut items = Vec::with_capacity(cap);
+    let mut items = Vec::with_capacity(cap.min(MAX_PREALLOC));
     for _ in 0..n {
         items.push(decode(inp, elem)?);
     }
@@ -149,7 +155,7 @@ fn decode_items(inp: &mut Input<'_>, elem: TypeId) -> Result<Vec<Value>> {
 
 fn decode_map(inp: &mut Input<'_>, id: TypeId, key: TypeId, elem: TypeId) -> Result<Value> {
     let (n, cap) = inp.count("map")?;
-    let mut entries = Vec::with_capacity(cap / 2);
+    let mut entries = Vec::with_capacity((cap / 2).min(MAX_PREALLOC));
     for _ in 0..n {
         let k = decode(inp, key)?;
         entries.push((k, decode(inp, elem)?));

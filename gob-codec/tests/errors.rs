@@ -395,6 +395,26 @@ fn struct_field_of_an_undefined_type() {
     struct Empty {}
     let e = gob_codec::from_slice::<Empty>(&data).unwrap_err();
     assert_err(&e, is_malformed, None, "unknown type id 99");
+    // Negative and reserved ids as field types, as slice elements and as map keys.
+    for id in [-5, 0, 16, i32::MIN] {
+        for kind in [
+            struct_of(&[("A", id)]),
+            slice_of(id),
+            WireKind::Map { key: id, elem: 2 },
+        ] {
+            let is_struct = matches!(kind, WireKind::Struct { .. });
+            let v: &[u8] = if is_struct {
+                &[0x01, 0x02, 0x00]
+            } else {
+                &[0x01, 0x02, 0x02]
+            };
+            let data = cat(&[&def(64, kind), &value_msg(64, is_struct, v)]);
+            let (_, e) = decode_values(&data);
+            assert_err(&e, is_malformed, None, &format!("unknown type id {id}"));
+            let e = gob_codec::from_slice::<IgnoredAny>(&data).unwrap_err();
+            assert_err(&e, is_malformed, None, &format!("unknown type id {id}"));
+        }
+    }
 }
 
 #[test]

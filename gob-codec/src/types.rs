@@ -314,7 +314,9 @@ impl TypeTable {
             )));
         }
         if self.defs.contains_key(&id) {
-            return Err(Error::malformed(format!("duplicate type received: id {id}")));
+            return Err(Error::malformed(format!(
+                "duplicate type received: id {id}"
+            )));
         }
         self.defs.insert(id, Arc::new(wt));
         self.order.push(id);

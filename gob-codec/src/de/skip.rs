@@ -66,7 +66,11 @@ pub(crate) fn interface_header(inp: &mut Input<'_>) -> Result<Option<(String, Ty
         return Ok(None);
     }
     if name.len() > 1024 {
-        return Err(Error::malformed(format!("interface type name too long ({} bytes)", name.len())).at(at));
+        return Err(Error::malformed(format!(
+            "interface type name too long ({} bytes)",
+            name.len()
+        ))
+        .at(at));
     }
     let name = std::str::from_utf8(name)
         .map_err(|_| Error::malformed("interface type name is not UTF-8").at(at))?
@@ -82,7 +86,10 @@ pub(crate) fn interface_header(inp: &mut Input<'_>) -> Result<Option<(String, Ty
 
 /// True when `id` is a struct type (encoded without the singleton delta).
 pub(crate) fn is_struct(inp: &Input<'_>, id: TypeId) -> bool {
-    matches!(inp.types.get(id).map(|w| &w.kind), Some(WireKind::Struct { .. }))
+    matches!(
+        inp.types.get(id).map(|w| &w.kind),
+        Some(WireKind::Struct { .. })
+    )
 }
 
 fn skip_interface(inp: &mut Input<'_>) -> Result<()> {

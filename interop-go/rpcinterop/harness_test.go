@@ -235,6 +235,12 @@ func forEachServer(t *testing.T, f func(t *testing.T, sock string)) {
 	}
 }
 
+// serverName is the name of the server that a forEachServer subtest runs
+// against.
+func serverName(t *testing.T) string {
+	return t.Name()[strings.LastIndex(t.Name(), "/")+1:]
+}
+
 // dialConn connects to sock; the connection is closed when the test ends.
 func dialConn(t *testing.T, sock string) net.Conn {
 	t.Helper()

@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod host_proxy;
+pub mod init;
 pub mod proxy;
 pub mod rpc;
 pub mod shutdown;

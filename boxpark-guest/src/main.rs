@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use boxpark_guest::{events, sys, transport, Config, Finally, Shutdown};
+use boxpark_guest::{events, init, sys, transport, Config, Finally, Shutdown};
 use clap::Parser;
 use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
 
@@ -48,6 +48,12 @@ fn main() -> std::process::ExitCode {
                 None => return Err(std::io::Error::other(format!("unknown transport {t:?}"))),
             },
         };
+        if pid1 {
+            // Orphans are re-parented to us; reap them without taking our own children's statuses.
+            if let Err(e) = init::start_reaper(init::children()) {
+                tracing::warn!(error = %e, "cannot start the zombie reaper");
+            }
+        }
         let shutdown = Shutdown::new();
         sys::on_termination_signal(shutdown.clone());
         Ok(boxpark_guest::run(transport, config, shutdown, queue).await)

@@ -58,6 +58,20 @@ pub struct Guest {
     proxy_slots: Semaphore,
 }
 
+impl Guest {
+    /// A guest that serves nothing yet: what [`run`] builds, and what tests of a single handler
+    /// (such as `host_proxy::listen`) start from.
+    pub fn new(transport: Arc<dyn Transport>, config: Config, shutdown: Shutdown) -> Arc<Guest> {
+        Arc::new(Guest {
+            transport,
+            config,
+            shutdown,
+            listeners: host_proxy::Listeners::default(),
+            proxy_slots: Semaphore::new(MAX_PROXY_CONNECTIONS),
+        })
+    }
+}
+
 /// Serves until the shutdown signal fires. Returns what the host asked for (`Finally`), so the
 /// caller can power off or reboot when it is PID 1.
 pub async fn run(
@@ -66,13 +80,7 @@ pub async fn run(
     shutdown: Shutdown,
     events: events::EventQueue,
 ) -> Finally {
-    let guest = Arc::new(Guest {
-        transport: transport.clone(),
-        config,
-        shutdown: shutdown.clone(),
-        listeners: host_proxy::Listeners::default(),
-        proxy_slots: Semaphore::new(MAX_PROXY_CONNECTIONS),
-    });
+    let guest = Guest::new(transport.clone(), config, shutdown.clone());
     tracing::info!(transport = %transport.describe(), version = %guest.config.version, "guest started");
     tokio::spawn(events::run(guest.clone(), events));
     let rpc_open = Arc::new(AtomicBool::new(false));

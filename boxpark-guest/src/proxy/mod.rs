@@ -9,6 +9,7 @@
 //! event stream, and the connection is closed. A connection that breaks while in use is logged at
 //! debug level only: peers hang up.
 
+pub mod datagram;
 pub mod file;
 pub mod stream;
 
@@ -20,7 +21,7 @@ use std::time::Duration;
 use boxpark_proto::proxy::ProxyRequest;
 use gob_codec::async_io::AsyncDecoder;
 use gob_codec::Limits;
-use tokio::io::ReadHalf;
+use tokio::io::{ReadHalf, WriteHalf};
 
 use crate::transport::Conn;
 
@@ -38,6 +39,10 @@ const MAX_DEPTH: usize = 16;
 
 /// The host side of a proxy connection, read half.
 pub type HostReader = ReadHalf<Conn>;
+/// The host side of a proxy connection, write half.
+pub type HostWriter = WriteHalf<Conn>;
+/// The gob stream from the host, positioned just after the `ProxyRequest`.
+pub type HostDecoder = AsyncDecoder<HostReader>;
 
 /// Why a proxy connection ended early.
 #[derive(Debug)]
@@ -89,6 +94,7 @@ pub async fn serve(_guest: Arc<crate::Guest>, conn: Conn) {
     tracing::debug!(network = %req.Network, address = %req.Address, "proxy connection");
     let outcome = match req.Network.as_str() {
         "tcp" | "unix" => stream::serve(&req, decoder.into_inner().unsplit(writer)).await,
+        "udp" | "unixgram" => datagram::serve(&req, decoder, writer).await,
         "file" => file::serve(&req, decoder.into_inner().unsplit(writer)).await,
         other => Err(Failure::Refused(io::Error::new(
             io::ErrorKind::InvalidInput,

@@ -11,6 +11,7 @@
 
 pub mod datagram;
 pub mod file;
+pub mod launch;
 pub mod stream;
 
 use std::fmt;
@@ -74,7 +75,7 @@ fn host_limits() -> Limits {
 
 /// Serves one proxy connection: reads the `ProxyRequest` and hands the connection to the
 /// network's handler. Never panics; every failure is logged and closes the connection.
-pub async fn serve(_guest: Arc<crate::Guest>, conn: Conn) {
+pub async fn serve(guest: Arc<crate::Guest>, conn: Conn) {
     let (reader, writer) = tokio::io::split(conn);
     let mut decoder = AsyncDecoder::with_limits(reader, host_limits());
     let req = match tokio::time::timeout(REQUEST_TIMEOUT, decoder.decode::<ProxyRequest>()).await {
@@ -96,6 +97,7 @@ pub async fn serve(_guest: Arc<crate::Guest>, conn: Conn) {
         "tcp" | "unix" => stream::serve(&req, decoder.into_inner().unsplit(writer)).await,
         "udp" | "unixgram" => datagram::serve(&req, decoder, writer).await,
         "file" => file::serve(&req, decoder.into_inner().unsplit(writer)).await,
+        "launch" => launch::serve(&guest, &req, decoder.into_inner(), writer).await,
         other => Err(Failure::Refused(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("unknown network {other:?}"),

@@ -20,8 +20,13 @@ func TestRustClient(t *testing.T) {
 		t.Run(scenario, func(t *testing.T) {
 			bin := exampleBinary(t, "rpc_test_client")
 			opts := ServerOptions{}
-			if scenario == "cut" {
+			switch scenario {
+			case "cut":
 				opts.CutAfter = 200 * time.Millisecond
+			case "concurrent":
+				// Calls that take a while overlap in the server only if
+				// the client really has several outstanding at once.
+				opts.CallDelay = 20 * time.Millisecond
 			}
 			sock, srv := startGoServer(t, opts)
 
@@ -57,7 +62,7 @@ func TestRustClient(t *testing.T) {
 				}
 			case "concurrent":
 				if st.MaxInFlight() < 2 {
-					t.Errorf("concurrent: the server never ran two calls at once (Echo %d, Add %d, Sleep %d)", st.Calls("Echo"), st.Calls("Add"), st.Calls("Sleep"))
+					t.Errorf("concurrent: the server never ran two calls at once (Echo %d, Add %d, Sleep %d, each taking %v): the client does not overlap calls", st.Calls("Echo"), st.Calls("Add"), st.Calls("Sleep"), opts.CallDelay)
 				}
 			case "errors":
 				if st.Calls("Fail") == 0 {

@@ -73,11 +73,15 @@ type Test struct {
 	OnSleep func(SleepArgs)
 	// Abort, if set, ends every Sleep early when it is closed.
 	Abort <-chan struct{}
+	// Delay, if > 0, makes every Echo and Add call take at least this
+	// long, so that a client's concurrent calls overlap in the server.
+	Delay time.Duration
 }
 
 // Echo replies with the argument's values.
 func (t *Test) Echo(args EchoArgs, reply *EchoReply) error {
 	defer t.Stats.begin("Echo")()
+	t.delay()
 	*reply = EchoReply(args)
 	return nil
 }
@@ -85,8 +89,15 @@ func (t *Test) Echo(args EchoArgs, reply *EchoReply) error {
 // Add replies with A + B.
 func (t *Test) Add(args AddArgs, reply *AddReply) error {
 	defer t.Stats.begin("Add")()
+	t.delay()
 	reply.Sum = args.A + args.B
 	return nil
+}
+
+func (t *Test) delay() {
+	if t.Delay > 0 {
+		time.Sleep(t.Delay)
+	}
 }
 
 // Sleep sleeps Millis milliseconds (a negative value counts as 0), or until
@@ -180,6 +191,8 @@ type ServerOptions struct {
 	// its connection (the server's side) CutAfter after the call arrives:
 	// what the Rust client's "cut" scenario expects.
 	CutAfter time.Duration
+	// CallDelay is Test.Delay for every connection.
+	CallDelay time.Duration
 }
 
 // Server serves Test with Go's net/rpc on a listener. Each connection gets
@@ -246,7 +259,7 @@ func (s *Server) accept() {
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
 
-		t := &Test{Stats: &s.stats, Abort: c.gone}
+		t := &Test{Stats: &s.stats, Abort: c.gone, Delay: s.opts.CallDelay}
 		if s.opts.CutAfter > 0 {
 			t.OnSleep = func(a SleepArgs) {
 				if a.Millis < 60_000 {

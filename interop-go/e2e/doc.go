@@ -1,0 +1,18 @@
+// Package e2e holds end-to-end tests of the Rust Boxpark guest
+// (boxpark-guest) driven by the Go host library (package host), over the
+// hybrid Unix-socket transport. They only run with GOB_RUST_INTEROP=1 (and
+// cargo on PATH): TestMain builds the guest once with
+// `cargo build -q -p boxpark-guest` in the workspace root (../..), and each
+// test starts its own guest on a fresh socket in a temporary directory, with
+// the host's event server (<UDS>_1) and proxy server (<UDS>_2) listening
+// first, and stops it at the end (Guest.Shutdown, or SIGKILL to its PID).
+//
+// What they cover: every RPC method (Mount, Run, Write, Mkdir, Listen,
+// Shutdown), the event stream (Info, then Log values; reconnects), every
+// proxy network (tcp, unix, udp, unixgram, file, launch), the host proxy,
+// the contract's "typical session", and bad inputs after which the guest must
+// keep serving.
+//
+// They touch only loopback, Unix sockets and files in temporary directories;
+// Mount mounts a tmpfs under a temporary directory only when run as root.
+package e2e

@@ -1,0 +1,311 @@
+package e2e
+
+// Test plumbing: the gate, building the guest once, one guest per test,
+// bounded waits, and the helper mode of the test binary.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"boxpark.dev/interop-go/contract"
+	"boxpark.dev/interop-go/host"
+)
+
+const interopEnv = "GOB_RUST_INTEROP"
+
+// workspaceRoot is the Rust workspace root, relative to this package.
+const workspaceRoot = "../.."
+
+// sendUnixgramEnv makes the test binary a helper that sends its stdin as one
+// datagram to the unixgram socket named by the variable, then exits.
+const sendUnixgramEnv = "BOXPARK_E2E_SEND_UNIXGRAM"
+
+// guestEnvMark is set in every guest's environment (to check that an empty
+// Env means the guest's own environment).
+const guestEnvMark = "BOXPARK_E2E_MARK"
+
+// testTimeout bounds each test's context: every call and wait.
+const testTimeout = 60 * time.Second
+
+var (
+	guestBin string
+	buildErr error
+)
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(sendUnixgramEnv); path != "" {
+		os.Exit(sendUnixgram(path))
+	}
+	if os.Getenv(interopEnv) == "1" {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+		guestBin, buildErr = host.BuildGuest(ctx, workspaceRoot, nil)
+		cancel()
+	}
+	os.Exit(m.Run())
+}
+
+// sendUnixgram is the helper mode: stdin as one datagram to path, from an
+// unnamed socket.
+func sendUnixgram(path string) int {
+	data, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "send-unixgram: reading stdin:", err)
+		return 1
+	}
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "send-unixgram:", err)
+		return 1
+	}
+	defer conn.Close()
+	if _, err := conn.Write(data); err != nil {
+		fmt.Fprintln(os.Stderr, "send-unixgram:", err)
+		return 1
+	}
+	return 0
+}
+
+// requireGuest skips the test without GOB_RUST_INTEROP=1 and fails it when
+// the guest did not build.
+func requireGuest(t *testing.T) {
+	t.Helper()
+	if os.Getenv(interopEnv) != "1" {
+		t.Skipf("skipped: set %s=1 to run the end-to-end tests (builds boxpark-guest with cargo; CI sets it)", interopEnv)
+	}
+	if buildErr != nil {
+		t.Fatalf("building the guest: %v", buildErr)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes (the guest's
+// stderr) and reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// guest is one guest process for one test.
+type guest struct {
+	*host.LocalGuest
+	t      *testing.T
+	dir    string // short temporary directory: sockets and files
+	ctx    context.Context
+	stderr *syncBuffer
+}
+
+type guestOpts struct {
+	noConnect    bool
+	proxyHandler func(*host.HostConn)
+}
+
+// shortTempDir is a fresh directory with a short path (Unix socket paths are
+// limited to 107 bytes; t.TempDir() paths carry the test's name), removed at
+// the end of the test.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "bpe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// testContext is bounded by testTimeout and cancelled at the end of the test.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// startGuest starts a guest for t with its servers and RPC connection; the
+// guest is stopped at the end of the test (its stderr and events are logged
+// when the test failed).
+func startGuest(t *testing.T) *guest {
+	return startGuestWith(t, guestOpts{})
+}
+
+func startGuestWith(t *testing.T, o guestOpts) *guest {
+	t.Helper()
+	requireGuest(t)
+	dir := shortTempDir(t)
+	g := &guest{t: t, dir: dir, ctx: testContext(t), stderr: &syncBuffer{}}
+	env := append(os.Environ(), guestEnvMark+"=present", "RUST_BACKTRACE=1")
+	lg, err := host.StartLocal(g.ctx, host.LocalOptions{
+		Binary:       guestBin,
+		Dir:          dir,
+		LogLevel:     "debug",
+		Stderr:       g.stderr,
+		Env:          env,
+		ProxyHandler: o.proxyHandler,
+		NoConnect:    o.noConnect,
+	})
+	if err != nil {
+		t.Fatalf("starting the guest: %v\nguest stderr:\n%s", err, g.stderr.String())
+	}
+	g.LocalGuest = lg
+	t.Cleanup(func() {
+		if err := lg.Stop(5 * time.Second); err != nil {
+			t.Logf("stopping the guest: %v", err)
+		}
+		if t.Failed() {
+			g.dump()
+		}
+	})
+	return g
+}
+
+// dump logs the tail of the guest's stderr and of the events received.
+func (g *guest) dump() {
+	out := g.stderr.String()
+	if len(out) > 6<<10 {
+		out = "...\n" + out[len(out)-6<<10:]
+	}
+	g.t.Logf("guest stderr (tail):\n%s", out)
+	events := g.Events.Events()
+	var b strings.Builder
+	if len(events) > 40 {
+		fmt.Fprintf(&b, "... (%d earlier)\n", len(events)-40)
+		events = events[len(events)-40:]
+	}
+	for _, e := range events {
+		fmt.Fprintln(&b, e.String())
+	}
+	g.t.Logf("events (tail):\n%s", b.String())
+}
+
+// within is a context bounded by d (and by the test's context).
+func (g *guest) within(d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(g.ctx, d)
+	g.t.Cleanup(cancel)
+	return ctx
+}
+
+// run calls Guest.Run and fails the test on an error.
+func (g *guest) run(req contract.RunRequest) *contract.RunResponse {
+	g.t.Helper()
+	resp, err := g.Client.Run(g.ctx, req)
+	if err != nil {
+		g.t.Fatalf("Run %s %q: %v", req.Command, req.Args, err)
+	}
+	return resp
+}
+
+// alive checks that the guest still serves RPC calls (a Run of "true") and
+// that its process is running.
+func (g *guest) alive() {
+	g.t.Helper()
+	select {
+	case <-g.Exited():
+		g.t.Fatalf("the guest process exited")
+	default:
+	}
+	resp, err := g.Client.Run(g.within(20*time.Second), contract.RunRequest{Command: "echo", Args: []string{"still", "serving"}})
+	if err != nil {
+		g.t.Fatalf("the guest no longer serves calls: %v", err)
+	}
+	if string(resp.Stdout) != "still serving\n" {
+		g.t.Fatalf("Run echo: stdout %q", resp.Stdout)
+	}
+}
+
+// proxy opens a proxy connection, closed at the end of the test.
+func (g *guest) proxy(req contract.ProxyRequest) net.Conn {
+	g.t.Helper()
+	conn, err := host.ProxyContext(g.within(10*time.Second), g.UDS, req)
+	if err != nil {
+		g.t.Fatalf("proxy %s %s: %v", req.Network, req.Address, err)
+	}
+	g.t.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	return conn
+}
+
+// waitLog waits up to 10 s for a Log from position mark with level >= minLevel
+// that mentions every string.
+func (g *guest) waitLog(mark, minLevel int, mentions ...string) *contract.Log {
+	g.t.Helper()
+	l, err := g.Events.WaitLog(g.within(10*time.Second), mark, minLevel, mentions...)
+	if err != nil {
+		g.t.Fatalf("event stream: %v", err)
+	}
+	return l
+}
+
+// waitLogAny waits up to 10 s for a Log from mark with level >= minLevel that
+// mentions at least one of the strings.
+func (g *guest) waitLogAny(mark, minLevel int, anyOf ...string) *contract.Log {
+	g.t.Helper()
+	e, err := g.Events.Wait(g.within(10*time.Second), mark, func(e host.Event) bool {
+		if e.Log == nil || e.Log.Level < minLevel {
+			return false
+		}
+		for _, s := range anyOf {
+			if host.Mentions(e.Log, s) {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		g.t.Fatalf("event stream: no %s log mentioning any of %q: %v", host.LevelName(minLevel), anyOf, err)
+	}
+	return e.Log
+}
+
+// expectClosed reads conn until EOF (or an error), within d, and returns what
+// it read.
+func expectClosed(t *testing.T, conn net.Conn, d time.Duration) []byte {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(d))
+	data, err := io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the guest did not close the connection within %v (read %q)", d, data)
+	}
+	return data
+}
+
+// serverError returns the guest's error text, failing the test when err is
+// nil or not an error answered by the guest.
+func serverError(t *testing.T, what string, err error) string {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: succeeded, want an error", what)
+	}
+	msg, ok := host.IsServerError(err)
+	if !ok {
+		t.Fatalf("%s: %v (%T), want an error answered by the guest", what, err, err)
+	}
+	if msg == "" {
+		t.Fatalf("%s: empty error text", what)
+	}
+	return msg
+}
+
+// Log levels (log/slog).
+const (
+	levelDebug = -4
+	levelWarn  = 4
+)

@@ -9,8 +9,11 @@
 //     pipelined calls on one connection overlap.
 //
 // The Rust criterion benchmark boxpark-proto/benches/rpc.rs measures the
-// same with boxpark-proto's rpc::Client and rpc::Server (rpc/sequential_echo
-// and rpc/concurrent16_echo: the same method, argument, socket kind and
-// call counting). scripts/bench-rpc.sh runs both and prints Go time / Rust
-// time per benchmark.
+// same with boxpark-proto's rpc::Client and rpc::Server on a multi-thread
+// tokio runtime (rpc/sequential_echo and rpc/concurrent16_echo: the same
+// method, argument and call counting, and a connected Unix stream socket,
+// there from a socketpair, here from a listener). In both, the first call
+// (which sends the type definitions) is made before the timer starts.
+// scripts/bench-rpc.sh runs both and prints Go time / Rust time per
+// benchmark.
 package rpcbench

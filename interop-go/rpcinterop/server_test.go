@@ -83,8 +83,8 @@ func TestServerConcurrent(t *testing.T) {
 			} else {
 				ms := (n - i) * 4 // 252 ms down to 4 ms
 				sleepTotal += ms
-				p = pending{call: c.Go("Test.Sleep", SleepArgs{Millis: ms}, new(Empty), make(chan *rpc.Call, 1)), want: &Empty{}, reply: new(Empty)}
-				p.reply = p.call.Reply
+				reply := new(Empty)
+				p = pending{call: c.Go("Test.Sleep", SleepArgs{Millis: ms}, reply, make(chan *rpc.Call, 1)), want: &Empty{}, reply: reply}
 			}
 			calls[i] = p
 			wg.Add(1)

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -532,4 +533,85 @@ func TestShutdown(t *testing.T) {
 		t.Errorf("guest ended with %v, want exit status 0", state)
 	}
 	t.Logf("guest exited %v after the Shutdown call", time.Since(start).Round(time.Millisecond))
+}
+
+// The Shutdown reply comes before the guest stops, every time.
+func TestShutdownRepeated(t *testing.T) {
+	t.Parallel()
+	const n = 16
+	var failures atomic.Int32
+	for i := 0; i < n; i++ {
+		i := i
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			t.Parallel() // under load, as in the whole suite
+			g := startGuest(t)
+			// Some traffic first, as a session would have.
+			g.alive()
+			err := g.Client.Shutdown(g.within(10*time.Second), contract.ShutdownRequest{Reboot: i%2 == 1})
+			if err != nil {
+				failures.Add(1)
+				t.Errorf("Shutdown (Reboot %v), guest run %d: %v: the reply must be sent before the guest stops", i%2 == 1, i, err)
+			}
+			state, werr := g.Wait(5 * time.Second)
+			if werr != nil {
+				t.Fatal(werr)
+			}
+			if state.ExitCode() != 0 {
+				t.Errorf("guest ended with %v, want exit status 0 (not PID 1: Reboot or not, it just exits)", state)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if f := failures.Load(); f > 0 {
+			t.Errorf("%d of %d Shutdown calls got no reply", f, n)
+		}
+	})
+}
+
+// Shutdown while a call runs: the reply comes, the running command's
+// process group is stopped, and the guest exits.
+func TestShutdownWithCallRunning(t *testing.T) {
+	t.Parallel()
+	g := startGuest(t)
+	pidFile := filepath.Join(g.dir, "child.pid")
+	runDone := make(chan error, 1)
+	go func() {
+		_, err := g.Client.Run(g.ctx, contract.RunRequest{
+			Command: "sh",
+			Args:    []string{"-c", "sleep 30 & echo $! > " + pidFile + "; wait"},
+		})
+		runDone <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if data, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(data), "\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the command did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	data, _ := os.ReadFile(pidFile)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err := g.Client.Shutdown(g.within(10*time.Second), contract.ShutdownRequest{}); err != nil {
+		t.Errorf("Shutdown with a Run in flight: %v", err)
+	}
+	state, err := g.Wait(8 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state.ExitCode() != 0 {
+		t.Errorf("guest ended with %v, want exit status 0", state)
+	}
+	select {
+	case err := <-runDone:
+		t.Logf("the running Run ended with: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Errorf("the Run in flight never ended after the guest exited")
+	}
+	if !waitGone(pid, "sleep", 5*time.Second) {
+		t.Errorf("the running command's sleep (pid %d) outlived the guest's shutdown", pid)
+		syscall.Kill(pid, syscall.SIGKILL) // the test's own leftover
+	}
 }

@@ -21,7 +21,7 @@
 // [Client] wraps net/rpc with typed, context-bounded methods for the
 // "Guest" service: [Client.Mount], [Client.Run], [Client.Write],
 // [Client.Mkdir], [Client.Listen], [Client.Shutdown]. A method that fails in
-// the guest returns an [net/rpc.ServerError] holding the guest's error text; a
+// the guest returns a [net/rpc.ServerError] holding the guest's error text; a
 // broken connection returns the net/rpc error ([net/rpc.ErrShutdown],
 // io.ErrUnexpectedEOF); a context that ends first returns its error (the call
 // itself cannot be cancelled in the guest).
@@ -33,9 +33,11 @@
 //   - "udp", "unixgram": [ProxyDatagrams] (or [NewDatagrams] over the conn)
 //     sends and receives each datagram as one gob []byte value.
 //   - "file": read the conn to EOF: the file's bytes.
-//   - "launch": [ReadLaunch] (or [Launch]) reads the LaunchOutput batches;
-//     [LaunchReader.Next] returns io.EOF after the message with Exited set.
-//     Closing the conn first makes the guest stop the process.
+//   - "launch": [ReadLaunch] (or [Launch]) reads the LaunchOutput batches:
+//     [LaunchReader.Next] returns io.EOF after the message with Exited set,
+//     [LaunchReader.Collect] reads them all, and with Go 1.23 or later
+//     [LaunchReader.All] is a range-over-func iterator. Closing the conn
+//     first makes the guest stop the process.
 //
 // A proxy request that the guest cannot serve is closed without an answer and
 // logged on the event stream.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -383,4 +384,70 @@ func TestProxyLaunchHangUp(t *testing.T) {
 	}
 	t.Logf("process gone %v after the hang-up", time.Since(start).Round(time.Millisecond))
 	g.alive()
+}
+
+// A process that ignores SIGTERM gets SIGKILL 5 s after the host hung up.
+func TestProxyLaunchHangUpKillsAfterTerm(t *testing.T) {
+	t.Parallel()
+	g := startGuest(t)
+	// An ignored signal stays ignored across exec: sleep ignores SIGTERM.
+	conn, lr := launch(t, g, contract.ProxyRequest{Address: "sh", Args: []string{"-c", `trap "" TERM; echo $$; exec sleep 300`}})
+	out, err := lr.Next()
+	if err != nil || len(out.Lines) != 1 {
+		t.Fatalf("first batch %+v, %v; want the pid", out, err)
+	}
+	pid, err := strconv.Atoi(out.Lines[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waitRunning(pid, "sleep", 5*time.Second) {
+		t.Fatalf("pid %d is not running sleep", pid)
+	}
+	conn.Close()
+	start := time.Now()
+	if waitGone(pid, "sleep", 2*time.Second) {
+		t.Fatalf("the process ignoring SIGTERM ended %v after the hang-up: want SIGKILL only 5 s after SIGTERM", time.Since(start))
+	}
+	if !waitGone(pid, "sleep", 8*time.Second) {
+		syscall.Kill(pid, syscall.SIGKILL) // the test's own leftover
+		t.Fatalf("sleep (pid %d, ignoring SIGTERM) still runs 10 s after the hang-up: no SIGKILL", pid)
+	}
+	took := time.Since(start)
+	if took < 4*time.Second || took > 7*time.Second {
+		t.Errorf("killed %v after the hang-up, want about 5 s", took)
+	}
+	t.Logf("killed %v after the hang-up", took.Round(time.Millisecond))
+}
+
+// A batch goes out once it holds 64 KiB: with 30000-byte lines, no batch
+// holds more than 64 KiB before its last line.
+func TestProxyLaunchBatchBytes(t *testing.T) {
+	t.Parallel()
+	g := startGuest(t)
+	_, lr := launch(t, g, contract.ProxyRequest{
+		Address: "sh",
+		Args:    []string{"-c", `i=0; while [ $i -lt 12 ]; do printf "%030000d\n" $i; i=$((i+1)); done`},
+	})
+	res, err := lr.Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Stdout) != 12 {
+		t.Fatalf("%d lines, want 12", len(res.Stdout))
+	}
+	for i, l := range res.Stdout {
+		if len(l) != 30000 || !strings.HasSuffix(l, strconv.Itoa(i)) {
+			t.Fatalf("line %d: %d bytes, ends %q", i, len(l), l[len(l)-3:])
+		}
+	}
+	for i, b := range res.Batches {
+		size := 0
+		for _, l := range b.Lines[:max(0, len(b.Lines)-1)] {
+			size += len(l) + 1
+		}
+		if size >= 64<<10 {
+			t.Errorf("batch %d: %d lines, %d bytes before its last line: over 64 KiB", i, len(b.Lines), size)
+		}
+	}
+	t.Logf("%d messages for 12 lines of 30000 bytes", len(res.Batches))
 }

@@ -215,6 +215,22 @@ func TestBadRPCWrongArgument(t *testing.T) {
 		t.Errorf("Guest.Run with Command int: error %q does not name the field", msg)
 	}
 	t.Logf("Guest.Run with Command int: %s", msg)
+	// The same for Shutdown: Go answers "gob: type mismatch: no fields
+	// matched compiling decoder for ShutdownRequest" and does not shut down.
+	type notShutdown struct{ Force bool }
+	err = g.Client.Call(g.ctx, host.MethodShutdown, notShutdown{true}, &contract.Empty{})
+	if err == nil {
+		t.Errorf("Guest.Shutdown with struct{Force bool}: answered success, want Go's %q",
+			"gob: type mismatch: no fields matched compiling decoder for ShutdownRequest")
+		if _, werr := g.Wait(5 * time.Second); werr == nil {
+			t.Fatalf("and the guest shut down on an argument Go would have refused")
+		}
+	} else {
+		msg = serverError(t, "Guest.Shutdown with struct{Force bool}", err)
+		if !strings.Contains(msg, "type mismatch") {
+			t.Errorf("Guest.Shutdown with struct{Force bool}: error %q, want a decode error like Go's", msg)
+		}
+	}
 	g.alive()
 }
 

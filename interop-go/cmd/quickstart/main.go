@@ -4,14 +4,15 @@
 //
 //	go run ./cmd/quickstart
 //
-// It builds boxpark-guest with cargo (in the workspace root, .. by default),
+// It builds boxpark-guest with cargo (in the workspace root),
 // starts it on a socket in a temporary directory together with the host's
 // event server (<UDS>_1) and host-proxy server (<UDS>_2), calls each part of
 // the API once and prints one line per step, then the event stream's Info and
 // a few of its Logs; then it shuts the guest down and waits for it to exit.
 // The exit status is 0 only if every step worked as expected.
 //
-// Flags: -root <workspace root>, -guest <prebuilt binary> (skips cargo),
+// Flags: -root <workspace root> (found from the current directory when not
+// given), -guest <prebuilt binary> (skips cargo),
 // -v (the guest's own stderr too).
 package main
 
@@ -40,7 +41,7 @@ import (
 const budget = 60 * time.Second
 
 func main() {
-	root := flag.String("root", "..", "the Rust workspace root (where Cargo.toml is)")
+	root := flag.String("root", "", "the Rust workspace root (default: the nearest directory above the current one with a workspace Cargo.toml)")
 	bin := flag.String("guest", "", "a boxpark-guest binary to use instead of building one")
 	verbose := flag.Bool("v", false, "copy the guest's stderr to this program's stderr")
 	flag.Parse()
@@ -71,6 +72,13 @@ func (q *quickstart) within(d time.Duration) (context.Context, context.CancelFun
 
 func run(root, bin string, verbose bool) int {
 	if bin == "" {
+		if root == "" {
+			var err error
+			if root, err = findWorkspace(); err != nil {
+				fmt.Printf("FAIL build      %v\n", err)
+				return 1
+			}
+		}
 		fmt.Printf("building boxpark-guest (cargo build -p boxpark-guest in %s) ...\n", root)
 		start := time.Now()
 		var err error
@@ -393,4 +401,24 @@ func (q *quickstart) shutdown() {
 		return
 	}
 	q.report("Shutdown", nil, "reply received; guest exited with status 0 after %v", time.Since(start).Round(time.Millisecond))
+}
+
+// findWorkspace is the nearest directory, from the current one up, whose
+// Cargo.toml has a [workspace] section.
+func findWorkspace() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
+		if err == nil && bytes.Contains(data, []byte("[workspace]")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no Cargo workspace above the current directory: run from interop-go, or pass -root")
+		}
+		dir = parent
+	}
 }

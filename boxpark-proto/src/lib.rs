@@ -7,9 +7,14 @@
 //!   connection.
 //!
 //! Everything is Go `encoding/gob`, byte-identical to what Go writes (see `docs/PROTOCOL.md`).
+//!
+//! [`rpc`] is Go's `net/rpc`: a server and a client.
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod event;
 pub mod ports;
 pub mod proxy;
+pub mod rpc;
+
+pub use rpc::Error;

@@ -1,0 +1,142 @@
+//! Go `net/rpc` with its gob codec: a [`Server`] and a [`Client`] that are indistinguishable from
+//! Go's on the wire and in behaviour.
+//!
+//! A connection carries one gob stream per direction. A call is a [`Request`] header, then the
+//! argument; its answer is a [`Response`] header, then the reply value, or, when `Error` is set,
+//! Go's anonymous `struct{}{}` ([`crate::api::InvalidRequest`]). Each type is defined once per
+//! stream, as one Go `gob.Encoder` does it.
+//!
+//! ```no_run
+//! use boxpark_proto::rpc::{test_service::{AddArgs, AddReply}, Client, Server};
+//!
+//! # async fn demo() -> Result<(), boxpark_proto::Error> {
+//! let mut server = Server::new();
+//! server.register("Test.Add", |a: AddArgs| async move {
+//!     Ok::<_, String>(AddReply { Sum: a.A + a.B })
+//! })?;
+//! let (a, b) = tokio::net::UnixStream::pair().map_err(|e| boxpark_proto::Error::io("socketpair", e))?;
+//! tokio::spawn(async move { server.serve(a).await });
+//!
+//! let client = Client::new(b);
+//! let reply: AddReply = client.call("Test.Add", &AddArgs { A: 1, B: 2 }).await?;
+//! assert_eq!(reply.Sum, 3);
+//! # Ok(()) }
+//! ```
+//!
+//! How this follows Go's `net/rpc` (`server.go`, `client.go`):
+//!
+//! - Server: requests are read one after the other; each call runs in its own task and its reply
+//!   goes out when it finishes, so replies come in completion order, matched by `Seq`. An unknown
+//!   service or method, or a name without a dot, is answered with Go's error text after the
+//!   argument has been read and discarded; an argument that does not decode into the method's type
+//!   is answered with the decode error; a method's error is answered with its text. In all these
+//!   cases the connection stays open. A header that does not decode (including any stream that is
+//!   not gob) ends the connection. When the peer stops sending, the calls still running finish and
+//!   their replies are written before the connection is closed, as Go's `ServeCodec` waits for
+//!   them.
+//! - Client: sequence numbers start at 0 and the requests are written in that order; any number of
+//!   tasks may call at once over one connection. A reply's `Error` becomes [`Error::Server`] and its
+//!   body (the empty struct) is read and discarded. When the connection breaks, every pending call
+//!   and every later one fails with [`Error::ConnectionClosed`] and the cause.
+//!
+//! Where Go leaves a connection in an undefined state, this implementation does better: a reply or
+//! argument that cannot be encoded (a programming error, for example a `None` inside a `Vec`) is
+//! never half written. The client fails that call with [`Error::Encode`]; the server answers it with
+//! `rpc: gob error encoding body: …` (Go writes the header alone and closes the connection). A
+//! method whose error text is empty is answered with `rpc: <method> failed with an empty error
+//! message` (Go would send the reply value as if the call had succeeded).
+#![allow(non_snake_case)]
+
+mod client;
+mod error;
+mod outbox;
+mod server;
+pub mod test_service;
+
+use serde::{Deserialize, Serialize};
+
+pub use client::Client;
+pub use error::Error;
+pub use server::{Server, MAX_CONCURRENT_CALLS};
+
+/// The header of each call: Go's `rpc.Request` (its gob type name is `Request`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// `"Service.Method"`.
+    pub ServiceMethod: String,
+    /// Chosen by the client; the reply carries it back.
+    pub Seq: u64,
+}
+
+/// The header of each reply: Go's `rpc.Response` (its gob type name is `Response`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    /// Echoes the request's.
+    pub ServiceMethod: String,
+    /// Echoes the request's.
+    pub Seq: u64,
+    /// The error, if any; then the body is an empty struct.
+    pub Error: String,
+}
+
+/// Bytes buffered for reading a connection. Nothing but gob follows on an RPC connection, so the
+/// decoder may read ahead (Go wraps the connection in a `bufio.Reader` too).
+const READ_BUFFER: usize = 16 << 10;
+
+/// Removes the last gob message of `buf[from..]` (whole messages written by our own encoder).
+///
+/// Used when a header went into the output buffer and the body after it failed to encode: the
+/// header's value message goes, the type definitions in front of it stay, because the encoder now
+/// counts them as sent (definitions alone are a valid gob stream).
+fn drop_last_message(buf: &mut Vec<u8>, from: usize) {
+    let mut pos = from;
+    let mut last = from;
+    while pos < buf.len() {
+        last = pos;
+        match message_extent(&buf[pos..]) {
+            Some(n) => pos += n,
+            None => break,
+        }
+    }
+    buf.truncate(last);
+}
+
+/// The length of the gob message at the start of `b`: its length prefix and its body.
+fn message_extent(b: &[u8]) -> Option<usize> {
+    let first = *b.first()?;
+    if first < 0x80 {
+        return Some(1 + usize::from(first));
+    }
+    let n = usize::from(first.wrapping_neg());
+    let bytes = b.get(1..1 + n)?;
+    let len = bytes.iter().try_fold(0usize, |acc, &x| {
+        acc.checked_mul(256)?.checked_add(usize::from(x))
+    })?;
+    (1 + n).checked_add(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drop_last_message_keeps_definitions() {
+        let mut enc = gob_codec::Encoder::new(Vec::new());
+        enc.encode(&Request::default()).expect("encode");
+        let defs_and_value = enc.get_ref().len();
+        enc.encode(&Request::default()).expect("encode");
+        let value_only = enc.get_ref().len() - defs_and_value;
+
+        let mut buf = enc.get_ref().clone();
+        drop_last_message(&mut buf, defs_and_value);
+        assert_eq!(buf.len(), defs_and_value);
+        drop_last_message(&mut buf, 0);
+        assert_eq!(buf.len(), defs_and_value - value_only);
+
+        let mut long = vec![0xfe, 0x01, 0x00];
+        long.extend(std::iter::repeat(7).take(256));
+        long.extend([1, 9]);
+        drop_last_message(&mut long, 0);
+        assert_eq!(long.len(), 3 + 256);
+    }
+}

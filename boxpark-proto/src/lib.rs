@@ -8,11 +8,13 @@
 //!
 //! Everything is Go `encoding/gob`, byte-identical to what Go writes (see `docs/PROTOCOL.md`).
 //!
-//! [`rpc`] is Go's `net/rpc`: a server and a client.
+//! [`rpc`] is Go's `net/rpc` (a server and a client); [`host`] is the host's side: a typed
+//! `Guest` client and helpers for proxy connections and the hybrid vsock handshake.
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod event;
+pub mod host;
 pub mod ports;
 pub mod proxy;
 pub mod rpc;

@@ -41,7 +41,10 @@ async fn orphans_are_reaped_and_registered_children_keep_their_status() {
                 let mut cmd = Command::new("sh");
                 cmd.args(["-c", &format!("sleep 0.{}; exit {code}", i % 5)]);
                 let mut child = registry.spawn(&mut cmd).expect("spawn sh");
-                let status = child.wait().await.expect("exit status taken by someone else");
+                let status = child
+                    .wait()
+                    .await
+                    .expect("exit status taken by someone else");
                 assert_eq!(status.code(), Some(code), "child {i}");
             }));
         }

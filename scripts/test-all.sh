@@ -15,6 +15,11 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "cargo test"
 cargo test --workspace --all-features
 
+step "fuzz targets replay the golden streams (and any local corpus)"
+for target in decode_value decode_typed; do
+  cargo run -q --release --manifest-path gob-codec/fuzz/Cargo.toml --bin "$target"
+done
+
 step "gofmt / go vet"
 unformatted=$(cd interop-go && gofmt -l .)
 if [ -n "$unformatted" ]; then

@@ -58,8 +58,10 @@ pub use value::{Field, Interface, Value, ValueEncoder};
 
 /// Default limit on one message's size: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
-/// Default limit on value nesting depth.
-pub const DEFAULT_MAX_DEPTH: usize = 1000;
+/// Default limit on value nesting depth. Real Go data nests a few levels; 256 keeps the deepest
+/// decode well inside a 2 MiB thread stack (a tokio worker's) even in debug builds, where a level of
+/// typed decoding can take several KiB of stack.
+pub const DEFAULT_MAX_DEPTH: usize = 256;
 
 /// Go's `complex128`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -655,7 +655,8 @@ struct KeepOnly {
 #[track_caller]
 fn assert_depth(r: Result<impl std::fmt::Debug, Error>, what: &str) {
     let e = r.expect_err(what);
-    assert_err(&e, is_limit, None, "nested deeper than 1000");
+    let want = format!("nested deeper than {}", gob_codec::DEFAULT_MAX_DEPTH);
+    assert_err(&e, is_limit, None, &want);
     assert!(e.offset().is_some(), "{what}: no offset: {e}");
 }
 

@@ -511,7 +511,11 @@ async fn close_fails_pending_calls_with_shutdown() {
     // as Go's ServeConn does (its reply then cannot be written).
     let start = Instant::now();
     let _ = within(serving).await.unwrap();
-    assert!(start.elapsed() >= Duration::from_millis(150), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[tokio::test]

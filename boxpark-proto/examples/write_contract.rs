@@ -1,6 +1,7 @@
 //! Writes a Rust-encoded gob stream of every contract message into `OUTDIR/<name>.gob`, for Go to
 //! check: zero and non-zero fields, empty and full slices and maps, UTC and zoned times, the event
-//! stream, `launch` output, net/rpc calls and replies, and datagram streams.
+//! stream, `launch` output, net/rpc calls and replies (`rpc::Request`, `rpc::Response`), and
+//! datagram streams.
 //!
 //! ```text
 //! cargo run -q -p boxpark-proto --example write_contract -- OUTDIR
@@ -11,7 +12,6 @@
 //! bytes with what a fresh Go `gob.Encoder` writes for those values. Each stream is what one fresh
 //! encoder writes, values in order; datagrams are framed with `proxy::datagram::encode`, as the
 //! guest does after a `ProxyRequest` or `ConnectionRequest`.
-#![allow(non_snake_case)]
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -23,24 +23,10 @@ use boxpark_proto::api::{
 };
 use boxpark_proto::event::{level, Info, Log};
 use boxpark_proto::proxy::{datagram, ConnectionRequest, LaunchOutput, ProxyRequest};
+use boxpark_proto::rpc::{Request, Response};
 use gob_codec::{Encoder, Time};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-
-/// net/rpc's request header, as Go defines it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Request {
-    ServiceMethod: String,
-    Seq: u64,
-}
-
-/// net/rpc's response header, as Go defines it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Response {
-    ServiceMethod: String,
-    Seq: u64,
-    Error: String,
-}
+use serde::Serialize;
 
 /// One stream: one fresh encoder, values in order.
 struct Stream {

@@ -1,6 +1,7 @@
 //! The contract's golden vectors, which Go wrote (`gob-codec/tests/golden/contract_*.gob`, from the
 //! `contract_*` cases of `interop-go/cmd/gobvectors/cases.go`), against boxpark-proto's own types
-//! (not the test mirrors of gob-codec): for every case
+//! (not the test mirrors of gob-codec), net/rpc's headers included (`rpc::Request`,
+//! `rpc::Response`): for every case
 //! - the stream decodes into the boxpark-proto values written here by hand from `cases.go`, in
 //!   order, and then ends;
 //! - one `gob_codec::Encoder` (first type id as in Go's process) writes those values back byte for
@@ -19,7 +20,6 @@
 //!
 //! The datagram cases are also checked against `boxpark_proto::proxy::datagram::encode`, the
 //! framing the guest uses after a `ProxyRequest` or `ConnectionRequest`.
-#![allow(non_snake_case)]
 
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Write as _};
@@ -31,25 +31,10 @@ use boxpark_proto::api::{
 };
 use boxpark_proto::event::{Info, Log};
 use boxpark_proto::proxy::{datagram, ConnectionRequest, LaunchOutput, ProxyRequest};
+use boxpark_proto::rpc::{Request, Response};
 use gob_codec::{Decoder, Encoder, EncoderOptions, Time, TypeId};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-
-/// net/rpc's headers, `Request{ServiceMethod string; Seq uint64}` and
-/// `Response{ServiceMethod string; Seq uint64; Error string}`, as Go defines them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Request {
-    ServiceMethod: String,
-    Seq: u64,
-}
-
-/// See [`Request`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Response {
-    ServiceMethod: String,
-    Seq: u64,
-    Error: String,
-}
+use serde::Serialize;
 
 /// One expected value of a stream, whatever its type.
 trait Expected {

@@ -200,6 +200,8 @@ func TestServerErrors(t *testing.T) {
 func TestServerWrongArgType(t *testing.T) {
 	// gob matches fields by name: S is an int here and a string in EchoArgs.
 	type BadEcho struct{ S int }
+	// No field in common: Go's gob refuses it rather than decode a zero value.
+	type Unrelated struct{ Other string }
 	cases := []struct {
 		name   string
 		method string
@@ -209,6 +211,7 @@ func TestServerWrongArgType(t *testing.T) {
 		{"BadEcho", "Test.Echo", BadEcho{S: 5}, "gob: wrong type (string) for received field BadEcho.S"},
 		{"string for struct", "Test.Add", "not a struct", "gob: type mismatch in decoder: want struct type rpcinterop.AddArgs; got non-struct"},
 		{"int for struct", "Test.Sleep", 42, "gob: type mismatch in decoder: want struct type rpcinterop.SleepArgs; got non-struct"},
+		{"no common field", "Test.Echo", Unrelated{Other: "x"}, "gob: type mismatch: no fields matched compiling decoder for EchoArgs"},
 	}
 	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) {
@@ -230,6 +233,24 @@ func TestServerWrongArgType(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServerEmptyStructArg: an argument struct with no fields decodes as the
+// zero argument (gob refuses a struct only when it has fields and none
+// match), so Add of an empty struct is 0.
+func TestServerEmptyStructArg(t *testing.T) {
+	forEachServer(t, func(t *testing.T, sock string) {
+		c := dial(t, sock)
+		reply := AddReply{Sum: 99}
+		if err := call(t, c, "Test.Add", Empty{}, &reply); err != nil {
+			t.Fatalf("Add(struct{}{}): %v, want success as Go's net/rpc", err)
+		}
+		// gob leaves a zero field alone: Sum 0 is not sent.
+		if reply.Sum != 99 {
+			t.Errorf("Add(struct{}{}): reply %+v, want Sum 0 (not sent, so 99 stays)", reply)
+		}
+		mustEcho(t, c, "an empty struct argument")
+	})
 }
 
 // TestServerConnectionCut: closing the client's connection while a call is

@@ -1,0 +1,36 @@
+//! `Guest.Shutdown`: reply first, then stop the guest.
+//!
+//! The handler only records what the guest will do ([`Finally::Reboot`] or
+//! [`Finally::PowerOff`]) and stops the connection from reading further requests. The shutdown
+//! signal is fired by `rpc::serve` once the server has written and flushed every reply and closed
+//! the connection (or after `rpc::SHUTDOWN_GRACE`), so the host always has its reply before
+//! `run` returns and `main` powers the VM down (as PID 1) or exits. A `Shutdown` on a connection
+//! that breaks before the reply is out still shuts the guest down.
+
+use boxpark_proto::api::{Empty, ShutdownRequest};
+
+use super::{Connection, Error};
+use crate::{Finally, Guest};
+
+/// What the guest does after replying.
+pub fn finally(req: &ShutdownRequest) -> Finally {
+    if req.Reboot {
+        Finally::Reboot
+    } else {
+        Finally::PowerOff
+    }
+}
+
+/// Answers `Guest.Shutdown`: records the request on the connection; never fails.
+pub fn shutdown(guest: &Guest, conn: &Connection, req: ShutdownRequest) -> Result<Empty, Error> {
+    let finally = finally(&req);
+    tracing::info!(?finally, pid1 = guest.config.pid1, "shutdown requested");
+    conn.request_shutdown(finally);
+    Ok(Empty {})
+}
+
+/// Fires the shutdown signal, once the `Shutdown` reply is out.
+pub fn after_reply(guest: &Guest, finally: Finally) {
+    tracing::info!(?finally, "shutting down");
+    guest.shutdown.trigger(finally);
+}

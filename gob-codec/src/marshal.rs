@@ -12,8 +12,8 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeTupleStruct;
 use serde::{Deserializer, Serializer};
 
-pub use crate::types::MarshalKind;
 use crate::schema::marshal_len;
+pub use crate::types::MarshalKind;
 
 /// A Rust type standing for a Go type that marshals itself.
 pub trait GoMarshal: Sized {
@@ -46,7 +46,11 @@ pub mod marshaled {
 
     /// Deserializes a marshaled value.
     pub fn deserialize<'de, T: GoMarshal, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
-        d.deserialize_tuple_struct(T::GO_TYPE, marshal_len(T::KIND), MarshalVisitor(PhantomData))
+        d.deserialize_tuple_struct(
+            T::GO_TYPE,
+            marshal_len(T::KIND),
+            MarshalVisitor(PhantomData),
+        )
     }
 }
 

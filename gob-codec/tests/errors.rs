@@ -1172,3 +1172,51 @@ fn long_definition_chain_reencodes_on_a_small_stack() {
         assert_eq!(enc.into_inner(), data);
     });
 }
+
+/// Go refuses a top-level struct that shares no field with the destination (decodeValue's
+/// "no fields matched"); a nested one, or one sharing a field, is fine.
+#[test]
+fn struct_with_no_common_field() {
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Other {
+        Other: String,
+    }
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct EchoArgs {
+        S: String,
+        N: i64,
+    }
+    let bytes = gob_codec::to_vec(&Other { Other: "x".into() }).unwrap();
+    let e = gob_codec::from_slice::<EchoArgs>(&bytes).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::TypeMismatch(_)), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("gob: type mismatch: no fields matched compiling decoder for EchoArgs"),
+        "{e}"
+    );
+    // Go checks the definition, not the value: an all-zero value is refused too.
+    let bytes = gob_codec::to_vec(&Other {
+        Other: String::new(),
+    })
+    .unwrap();
+    assert!(gob_codec::from_slice::<EchoArgs>(&bytes).is_err());
+    // One shared field is enough.
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Partial {
+        Other: String,
+        N: i64,
+    }
+    let bytes = gob_codec::to_vec(&Partial {
+        Other: "x".into(),
+        N: 3,
+    })
+    .unwrap();
+    let v: EchoArgs = gob_codec::from_slice(&bytes).unwrap();
+    assert_eq!(
+        v,
+        EchoArgs {
+            S: String::new(),
+            N: 3
+        }
+    );
+}

@@ -100,6 +100,7 @@ pub(crate) fn decode_at<T: DeserializeOwned>(
     let v = T::deserialize(ValueDe {
         inp: &mut inp,
         id: start.id,
+        top: true,
     })?;
     if !inp.at_end() {
         return Err(Error::malformed("extra data in buffer after value").at(inp.offset()));

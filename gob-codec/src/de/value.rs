@@ -18,15 +18,16 @@ use crate::types::{self, TypeId, WireKind, WireType};
 pub(crate) struct ValueDe<'i, 'a> {
     pub inp: &'i mut Input<'a>,
     pub id: TypeId,
+    /// A top-level value or an interface's concrete value: where Go refuses a struct that shares
+    /// no field with the destination.
+    pub top: bool,
 }
 
 impl<'i, 'a> ValueDe<'i, 'a> {
     fn wire(&self) -> Result<Arc<WireType>> {
-        self.inp
-            .types
-            .get(self.id)
-            .cloned()
-            .ok_or_else(|| Error::malformed(format!("unknown type id {}", self.id)).at(self.inp.offset()))
+        self.inp.types.get(self.id).cloned().ok_or_else(|| {
+            Error::malformed(format!("unknown type id {}", self.id)).at(self.inp.offset())
+        })
     }
 
     fn mismatch(&self, want: &str) -> Error {
@@ -103,9 +104,9 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
             _ => {
                 let wt = self.wire()?;
                 match &wt.kind {
-                    WireKind::Struct { fields } => self.nested(|d| {
-                        visitor.visit_map(StructAccess::new(d.inp, fields, &[]))
-                    }),
+                    WireKind::Struct { fields } => {
+                        self.nested(|d| visitor.visit_map(StructAccess::new(d.inp, fields, &[])))
+                    }
                     WireKind::Slice { elem } | WireKind::Array { elem, .. } => {
                         let elem = *elem;
                         self.nested(|d| {
@@ -326,9 +327,21 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
     ) -> Result<V::Value> {
         let wt = self.wire().map_err(|_| self.mismatch(name))?;
         match &wt.kind {
-            WireKind::Struct { fields: wire } => self.nested(|d| {
-                visitor.visit_map(StructAccess::new(d.inp, wire, fields))
-            }),
+            WireKind::Struct { fields: wire }
+                if self.top
+                    && !wire.is_empty()
+                    && !fields.is_empty()
+                    && !wire.iter().any(|f| fields.contains(&f.name.as_str())) =>
+            {
+                // Go's decodeValue: a struct sharing no field with the destination is an error.
+                Err(
+                    Error::mismatch(format!("no fields matched compiling decoder for {name}"))
+                        .at(self.inp.offset()),
+                )
+            }
+            WireKind::Struct { fields: wire } => {
+                self.nested(|d| visitor.visit_map(StructAccess::new(d.inp, wire, fields)))
+            }
             _ => Err(self.mismatch(name)),
         }
     }
@@ -389,6 +402,7 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
         seed.deserialize(ValueDe {
             inp: &mut *self.inp,
             id: self.elem,
+            top: false,
         })
         .map(Some)
     }
@@ -415,6 +429,7 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
         seed.deserialize(ValueDe {
             inp: &mut *self.inp,
             id: self.key,
+            top: false,
         })
         .map(Some)
     }
@@ -422,6 +437,7 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
         seed.deserialize(ValueDe {
             inp: &mut *self.inp,
             id: self.elem,
+            top: false,
         })
     }
     fn size_hint(&self) -> Option<usize> {
@@ -495,11 +511,16 @@ impl<'de> de::MapAccess<'de> for StructAccess<'_, '_, '_> {
                 seed.deserialize(ValueDe {
                     inp: &mut *self.inp,
                     id: field.id,
+                    top: false,
                 })
                 .map_err(|e| e.in_field(&field.name))
             }
             None => {
-                let name = self.want.get(self.zero_next.wrapping_sub(1)).copied().unwrap_or("");
+                let name = self
+                    .want
+                    .get(self.zero_next.wrapping_sub(1))
+                    .copied()
+                    .unwrap_or("");
                 seed.deserialize(Zero).map_err(|e| e.in_field(name))
             }
         }
@@ -534,6 +555,7 @@ impl<'de> de::VariantAccess<'de> for Interface<'_, '_> {
         seed.deserialize(ValueDe {
             inp: self.inp,
             id: self.id,
+            top: true,
         })
     }
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
@@ -541,6 +563,7 @@ impl<'de> de::VariantAccess<'de> for Interface<'_, '_> {
             ValueDe {
                 inp: self.inp,
                 id: self.id,
+                top: false,
             },
             len,
             visitor,
@@ -555,6 +578,7 @@ impl<'de> de::VariantAccess<'de> for Interface<'_, '_> {
             ValueDe {
                 inp: self.inp,
                 id: self.id,
+                top: false,
             },
             "",
             fields,

@@ -111,7 +111,9 @@ impl Value {
     /// The field called `name`, for struct values.
     pub fn field(&self, name: &str) -> Option<&Value> {
         match self {
-            Value::Struct { fields, .. } => fields.iter().find(|f| f.name == name).map(|f| &f.value),
+            Value::Struct { fields, .. } => {
+                fields.iter().find(|f| f.name == name).map(|f| &f.value)
+            }
             _ => None,
         }
     }

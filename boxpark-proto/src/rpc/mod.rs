@@ -33,7 +33,10 @@
 //!   cases the connection stays open. A header that does not decode (including any stream that is
 //!   not gob) ends the connection. When the peer stops sending, the calls still running finish and
 //!   their replies are written before the connection is closed, as Go's `ServeCodec` waits for
-//!   them.
+//!   them. At most [`MAX_CONCURRENT_CALLS`] calls per connection are outstanding (running, or
+//!   answered but not yet written); the next request is read when one is out. A handler that
+//!   panics is answered with `rpc: <method> panicked: <message>` and the server goes on (Go's
+//!   server would crash the process).
 //! - Client: sequence numbers start at 0 and the requests are written in that order; any number of
 //!   tasks may call at once over one connection. A reply's `Error` becomes [`Error::Server`] and its
 //!   body (the empty struct) is read and discarded. When the connection breaks, every pending call

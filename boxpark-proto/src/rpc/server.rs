@@ -4,19 +4,16 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use futures::stream::FuturesUnordered;
-use futures::StreamExt;
+use futures::FutureExt;
 use gob_codec::async_io::AsyncDecoder;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::{JoinError, JoinHandle};
 
 use super::outbox::{Extra, Outbox, State};
 use super::{drop_last_message, Error, Request, Response, READ_BUFFER};
@@ -73,7 +70,7 @@ trait Method: Send + Sync {
         dec: &'a mut Dec,
         head: Head,
         out: &'a Out,
-    ) -> BoxFuture<'a, Result<JoinHandle<()>, (Head, gob_codec::Error)>>;
+    ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>>;
 }
 
 struct Typed<F, A> {
@@ -99,29 +96,54 @@ where
         dec: &'a mut Dec,
         head: Head,
         out: &'a Out,
-    ) -> BoxFuture<'a, Result<JoinHandle<()>, (Head, gob_codec::Error)>> {
+    ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
         Box::pin(async move {
             let args: A = match dec.decode().await {
                 Ok(args) => args,
                 Err(e) => return Err((head, e)),
             };
-            let call = (self.f)(args);
             let name = self.name.clone();
             let out = out.clone();
-            Ok(tokio::spawn(async move {
-                match call.await {
-                    Ok(reply) => send_reply(&out, head, Ok(reply)).await,
-                    Err(e) => {
+            // A handler that panics, when called or while it runs, is answered with an error; the
+            // connection and the server go on (Go's net/rpc would crash the process).
+            let call = match std::panic::catch_unwind(AssertUnwindSafe(|| (self.f)(args))) {
+                Ok(call) => call,
+                Err(panic) => {
+                    let msg = panic_text(&name, &*panic);
+                    tokio::spawn(async move { send_error(&out, head, msg).await });
+                    return Ok(());
+                }
+            };
+            tokio::spawn(async move {
+                match AssertUnwindSafe(call).catch_unwind().await {
+                    Ok(Ok(reply)) => send_reply(&out, head, Ok(reply)).await,
+                    Ok(Err(e)) => {
                         let mut msg = e.to_string();
                         if msg.is_empty() {
                             msg = format!("rpc: {name} failed with an empty error message");
                         }
                         send_error(&out, head, msg).await;
                     }
+                    Err(panic) => {
+                        let msg = panic_text(&name, &*panic);
+                        send_error(&out, head, msg).await;
+                    }
                 }
-            }))
+            });
+            Ok(())
         })
     }
+}
+
+/// The answer to a call whose handler panicked.
+fn panic_text(name: &str, panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string payload");
+    tracing::error!(method = name, panic = what, "rpc: method panicked");
+    format!("rpc: {name} panicked: {what}")
 }
 
 /// Services by name, then methods by name.
@@ -251,21 +273,20 @@ impl Server {
         let out: Out = Arc::new(Outbox::new(Box::new(w), Slots(Vec::new())));
         let _closing = CloseOnDrop(out.clone());
         let slots = Arc::new(Semaphore::new(MAX_CONCURRENT_CALLS));
-        let (calls_tx, calls_rx) = unbounded_channel();
 
-        let reading = self.read_requests(&mut dec, &out, &slots, calls_tx);
-        let watching = watch_calls(calls_rx, &out, &slots);
+        let work = async {
+            let read = self.read_requests(&mut dec, &out, &slots).await;
+            // Each call holds a slot until its reply is written: when all are back, every call
+            // has been answered.
+            let all = u32::try_from(MAX_CONCURRENT_CALLS).unwrap_or(u32::MAX);
+            drop(slots.acquire_many(all).await);
+            read
+        };
         let flushing = out.run_flusher();
-        tokio::pin!(reading, watching, flushing);
-        let mut read_result = None;
-        loop {
-            tokio::select! {
-                r = &mut reading, if read_result.is_none() => read_result = Some(r),
-                // Ends once the reader is done and every call has finished.
-                () = &mut watching => break,
-                e = &mut flushing => return Err(Error::io("rpc: writing replies", e)),
-            }
-        }
+        let read_result = tokio::select! {
+            r = work => r,
+            e = flushing => return Err(Error::io("rpc: writing replies", e)),
+        };
         out.flush()
             .await
             .map_err(|e| Error::io("rpc: writing replies", e))?;
@@ -273,7 +294,7 @@ impl Server {
         if let Err(e) = out.shutdown().await {
             tracing::debug!(error = %e, "rpc: closing connection");
         }
-        read_result.unwrap_or(Ok(()))
+        read_result
     }
 
     /// Reads requests and starts their calls; answers those that cannot be called.
@@ -282,7 +303,6 @@ impl Server {
         dec: &mut Dec,
         out: &Out,
         slots: &Arc<Semaphore>,
-        calls: UnboundedSender<Running>,
     ) -> Result<(), Error> {
         loop {
             // The semaphore is never closed.
@@ -294,14 +314,9 @@ impl Server {
                 Err(e) if e.is_eof() => return Ok(()),
                 Err(e) => return Err(Error::BadRequest(e)),
             };
-            let seq = req.Seq;
             match self.lookup(&req.ServiceMethod) {
                 Lookup::Found(method) => match method.start(dec, Head { req, slot }, out).await {
-                    Ok(handle) => {
-                        let name = method.name().clone();
-                        // The watcher lives as long as this loop.
-                        let _ = calls.send(Running { name, seq, handle });
-                    }
+                    Ok(()) => {}
                     Err((head, e)) => {
                         tracing::debug!(method = %head.req.ServiceMethod, error = %e, "rpc: undecodable argument");
                         send_error(out, head, e.to_string()).await;
@@ -326,61 +341,6 @@ struct CloseOnDrop(Out);
 impl Drop for CloseOnDrop {
     fn drop(&mut self) {
         self.0.close();
-    }
-}
-
-/// A call running in its task: resolves when the task ends, to what a panic calls for.
-struct Running {
-    name: Arc<str>,
-    seq: u64,
-    handle: JoinHandle<()>,
-}
-
-impl Future for Running {
-    type Output = Option<(Request, JoinError)>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(
-            match std::task::ready!(Pin::new(&mut self.handle).poll(cx)) {
-                Ok(()) => None,
-                Err(e) => Some((
-                    Request {
-                        ServiceMethod: self.name.to_string(),
-                        Seq: self.seq,
-                    },
-                    e,
-                )),
-            },
-        )
-    }
-}
-
-/// Waits for the calls' tasks; a call whose handler panicked (or whose task was cancelled) is
-/// answered with an error, so the connection and the server go on. Ends when the reader is done
-/// and every call has ended.
-async fn watch_calls(mut calls: UnboundedReceiver<Running>, out: &Out, slots: &Arc<Semaphore>) {
-    let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
-    let mut open = true;
-    loop {
-        tokio::select! {
-            Some(ended) = running.next(), if !running.is_empty() => {
-                let Some((req, e)) = ended else { continue };
-                let msg = if e.is_panic() {
-                    tracing::error!(method = %req.ServiceMethod, "rpc: method panicked");
-                    format!("rpc: {} panicked", req.ServiceMethod)
-                } else {
-                    format!("rpc: {} was cancelled", req.ServiceMethod)
-                };
-                // The call's own slot went with its task; the answer takes a new one.
-                let Ok(slot) = slots.clone().acquire_owned().await else { continue };
-                send_error(out, Head { req, slot }, msg).await;
-            }
-            call = calls.recv(), if open => match call {
-                Some(call) => running.push(call),
-                None => open = false,
-            },
-            else => return,
-        }
     }
 }
 

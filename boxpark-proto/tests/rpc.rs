@@ -56,8 +56,8 @@ const GO_CLIENT: &str = "2e7f030101075265717565737401ff80000102010d5365727669636
 const GO_ECHO_REQUEST: &str = "2e7f030101075265717565737401ff80000102010d536572766963654d6574686f64010c00010353657101060000000eff800109546573742e4563686f0022ff81030101084563686f4172677301ff82000102010153010c0001014e01040000000cff82010568656c6c6f015400";
 /// What Go's `rpc.Server` answers to it.
 const GO_ECHO_REPLY: &str = "397f03010108526573706f6e736501ff80000103010d536572766963654d6574686f64010c00010353657101060001054572726f72010c0000000eff800109546573742e4563686f0023ff81030101094563686f5265706c7901ff82000102010153010c0001014e01040000000cff82010568656c6c6f015400";
-/// The same request for `Test.Fail` (with an `EchoArgs`-shaped argument `{S: "hello", N: 42}`,
-/// whose `S` a Go `FailArgs{Msg}` ignores).
+/// The same request for `Test.Fail`, a Go method `Fail(EchoArgs, *Empty)` that returns
+/// `errors.New("boom")`.
 const GO_FAIL_REQUEST: &str = "2e7f030101075265717565737401ff80000102010d536572766963654d6574686f64010c00010353657101060000000eff800109546573742e4661696c0022ff81030101084563686f4172677301ff82000102010153010c0001014e01040000000cff82010568656c6c6f015400";
 /// Go's answer when the method returns `errors.New("boom")`: the header with `Error`, then the
 /// anonymous `struct{}{}`.
@@ -135,7 +135,7 @@ async fn server_writes_what_go_writes() {
     server
         .register(
             "Test.Fail",
-            |_: FailArgs| async move { Err::<Empty, _>("boom") },
+            |_: EchoArgs| async move { Err::<Empty, _>("boom") },
         )
         .unwrap();
     let (out, result) = serve_bytes(server, &unhex(GO_FAIL_REQUEST)).await;
@@ -274,7 +274,7 @@ async fn errors_are_go_texts_and_the_connection_goes_on() {
     within(serving).await.unwrap().unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_method_is_answered_with_an_error() {
     let mut server = test_service::server();
     server
@@ -284,14 +284,31 @@ async fn a_panicking_method_is_answered_with_an_error() {
             }
             Ok::<Empty, String>(Empty {})
         })
+        .unwrap()
+        // Panics when called, before it returns its future.
+        .register(
+            "Test.PanicAtOnce",
+            |a: FailArgs| -> std::future::Ready<Result<Empty, String>> { panic!("{}", a.Msg) },
+        )
         .unwrap();
-    let (client, _serving) = connected(server);
+    let (client, serving) = connected(server.clone());
     let err = client
         .call::<_, Empty>("Test.Panic", &Empty {})
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Server(m) if m == "rpc: Test.Panic panicked"),
+        matches!(&err, Error::Server(m) if m == "rpc: Test.Panic panicked: handler bug"),
+        "{err:?}"
+    );
+    let args = FailArgs {
+        Msg: "at once".into(),
+    };
+    let err = client
+        .call::<_, Empty>("Test.PanicAtOnce", &args)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Server(m) if m == "rpc: Test.PanicAtOnce panicked: at once"),
         "{err:?}"
     );
     let sum: AddReply = client
@@ -299,6 +316,15 @@ async fn a_panicking_method_is_answered_with_an_error() {
         .await
         .unwrap();
     assert_eq!(sum.Sum, 5);
+    drop(client);
+    within(serving).await.unwrap().unwrap();
+    // The server goes on serving other connections.
+    let (client, _serving) = connected(server);
+    let sum: AddReply = client
+        .call("Test.Add", &AddArgs { A: 1, B: 3 })
+        .await
+        .unwrap();
+    assert_eq!(sum.Sum, 4);
 }
 
 /// A raw `net/rpc` peer: one gob stream per direction, as a Go client has.

@@ -31,7 +31,9 @@ use boxpark_proto::proxy::{batch, LaunchOutput, ProxyRequest};
 use gob_codec::async_io::AsyncEncoder;
 use nix::sys::signal::Signal;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
+
+use crate::init::RegisteredChild;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -184,7 +186,9 @@ impl Drop for Task {
     }
 }
 
-fn start(req: &ProxyRequest) -> io::Result<Child> {
+/// Spawned through the guest's child registry, so that as PID 1 the zombie reaper leaves its exit
+/// status to us.
+fn start(req: &ProxyRequest) -> io::Result<RegisteredChild<'static>> {
     let program = look_path(&req.Address)?;
     let dir = if req.Dir.is_empty() { "/" } else { &req.Dir };
     // Checked here so that the error names the directory, as Go's does, not the program.
@@ -210,7 +214,8 @@ fn start(req: &ProxyRequest) -> io::Result<Child> {
             }
         }
     }
-    cmd.spawn()
+    crate::init::children()
+        .spawn(&mut cmd)
         .map_err(|e| io::Error::new(e.kind(), format!("exec {}: {e}", program.display())))
 }
 

@@ -45,9 +45,9 @@
 //! Where Go leaves a connection in an undefined state, this implementation does better: a reply or
 //! argument that cannot be encoded (a programming error, for example a `None` inside a `Vec`) is
 //! never half written. The client fails that call with [`Error::Encode`]; the server answers it with
-//! `rpc: gob error encoding body: …` (Go writes the header alone and closes the connection). A
-//! method whose error text is empty is answered with `rpc: <method> failed with an empty error
-//! message` (Go would send the reply value as if the call had succeeded).
+//! `rpc: gob error encoding body: …` (Go writes the header alone and closes the connection). As in
+//! Go, a method error whose text is empty counts as success; the reply is then the reply type's
+//! zero (`Default`) value, which is what a Go method that fails before filling its reply sends.
 #![allow(non_snake_case)]
 
 mod client;

@@ -84,7 +84,7 @@ where
     F: Fn(A) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<R, E>> + Send + 'static,
     A: DeserializeOwned + Send + 'static,
-    R: Serialize + DeserializeOwned + Send + 'static,
+    R: Serialize + DeserializeOwned + Default + Send + 'static,
     E: Display + Send + 'static,
 {
     fn name(&self) -> &Arc<str> {
@@ -118,11 +118,14 @@ where
                 match AssertUnwindSafe(call).catch_unwind().await {
                     Ok(Ok(reply)) => send_reply(&out, head, Ok(reply)).await,
                     Ok(Err(e)) => {
-                        let mut msg = e.to_string();
+                        let msg = e.to_string();
                         if msg.is_empty() {
-                            msg = format!("rpc: {name} failed with an empty error message");
+                            // Go's server sends an error whose text is empty as a success, with the
+                            // reply as the method left it; ours has none, so its zero value.
+                            send_reply(&out, head, Ok(R::default())).await;
+                        } else {
+                            send_error(&out, head, msg).await;
                         }
-                        send_error(&out, head, msg).await;
                     }
                     Err(panic) => {
                         let msg = panic_text(&name, &*panic);
@@ -211,7 +214,7 @@ impl Server {
         F: Fn(A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R, E>> + Send + 'static,
         A: DeserializeOwned + Send + 'static,
-        R: Serialize + DeserializeOwned + Send + 'static,
+        R: Serialize + DeserializeOwned + Default + Send + 'static,
         E: Display + Send + 'static,
     {
         let bad = |reason| Error::Register {

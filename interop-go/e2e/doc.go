@@ -6,6 +6,7 @@
 // test starts its own guest on a fresh socket in a temporary directory, with
 // the host's event server (<UDS>_1) and proxy server (<UDS>_2) listening
 // first, and stops it at the end (Guest.Shutdown, or SIGKILL to its PID).
+// BOXPARK_E2E_GUEST=<binary> tests that binary instead of building one.
 //
 // What they cover: every RPC method (Mount, Run, Write, Mkdir, Listen,
 // Shutdown), the event stream (Info, then Log values; reconnects), every

@@ -25,6 +25,10 @@ const interopEnv = "GOB_RUST_INTEROP"
 // workspaceRoot is the Rust workspace root, relative to this package.
 const workspaceRoot = "../.."
 
+// guestBinEnv names a prebuilt boxpark-guest to test instead of building
+// the workspace's (for example one built from a clean checkout).
+const guestBinEnv = "BOXPARK_E2E_GUEST"
+
 // sendUnixgramEnv makes the test binary a helper that sends its stdin as one
 // datagram to the unixgram socket named by the variable, then exits.
 const sendUnixgramEnv = "BOXPARK_E2E_SEND_UNIXGRAM"
@@ -46,9 +50,16 @@ func TestMain(m *testing.M) {
 		os.Exit(sendUnixgram(path))
 	}
 	if os.Getenv(interopEnv) == "1" {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-		guestBin, buildErr = host.BuildGuest(ctx, workspaceRoot, nil)
-		cancel()
+		if bin := os.Getenv(guestBinEnv); bin != "" {
+			guestBin = bin
+			if _, err := os.Stat(bin); err != nil {
+				buildErr = fmt.Errorf("%s=%s: %w", guestBinEnv, bin, err)
+			}
+		} else {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+			guestBin, buildErr = host.BuildGuest(ctx, workspaceRoot, nil)
+			cancel()
+		}
 	}
 	os.Exit(m.Run())
 }

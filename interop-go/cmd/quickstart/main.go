@@ -28,6 +28,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -89,7 +90,11 @@ func run(root, bin string, verbose bool) int {
 		}
 		fmt.Printf("ok   build      %s (%v)\n", bin, time.Since(start).Round(time.Millisecond))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	// Ctrl-C ends the steps early; the guest and the temporary directory
+	// are still cleaned up.
+	sigCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(sigCtx, budget)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "bpq")
 	if err != nil {

@@ -110,8 +110,9 @@ fn dispatch(guest: &Arc<Guest>, rpc_open: &Arc<AtomicBool>, conn: Conn) {
             if let Err(e) = rpc::serve(guest, conn).await {
                 tracing::warn!(error = %e, "RPC connection failed");
             }
-            tracing::info!("RPC connection closed");
+            // Free the slot before saying so: a host that reconnects on this log gets the RPC slot.
             rpc_open.store(false, Ordering::SeqCst);
+            tracing::info!("RPC connection closed");
         });
         return;
     }

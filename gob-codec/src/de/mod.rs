@@ -77,13 +77,15 @@ pub(crate) fn next_value(
     }
 }
 
-/// Decodes the value that starts at `start` into `T`, checking that the message is used up.
-pub(crate) fn decode_at<T: DeserializeOwned>(
+/// Runs `decode` on the value that starts at `start` (after its singleton `0`, for non-structs),
+/// then checks that the message is used up: the frame around every top-level value, typed or not.
+pub(crate) fn decode_value_at<T>(
     src: &mut dyn MessageSource,
     buf: &mut Vec<u8>,
     types: &mut TypeTable,
     limits: Limits,
     start: ValueStart,
+    decode: impl FnOnce(&mut Input<'_>, TypeId) -> Result<T>,
 ) -> Result<T> {
     let mut inp = Input {
         buf,
@@ -97,15 +99,24 @@ pub(crate) fn decode_at<T: DeserializeOwned>(
     if !skip::is_struct(&inp, start.id) {
         inp.singleton()?;
     }
-    let v = T::deserialize(ValueDe {
-        inp: &mut inp,
-        id: start.id,
-        top: true,
-    })?;
+    let v = decode(&mut inp, start.id)?;
     if !inp.at_end() {
         return Err(Error::malformed("extra data in buffer after value").at(inp.offset()));
     }
     Ok(v)
+}
+
+/// Decodes the value that starts at `start` into `T`.
+pub(crate) fn decode_at<T: DeserializeOwned>(
+    src: &mut dyn MessageSource,
+    buf: &mut Vec<u8>,
+    types: &mut TypeTable,
+    limits: Limits,
+    start: ValueStart,
+) -> Result<T> {
+    decode_value_at(src, buf, types, limits, start, |inp, id| {
+        T::deserialize(ValueDe { inp, id, top: true })
+    })
 }
 
 /// What decoding from the bytes received so far gives.

@@ -2,11 +2,12 @@
 
 use super::{Field, Interface, Value};
 use crate::de::input::{Input, MessageSource};
-use crate::de::skip::{interface_header, is_struct};
+use crate::de::skip::interface_header;
 use crate::de::{Limits, ValueStart};
 use crate::error::{Error, Result};
 use crate::types::{self, FieldDef, TypeId, TypeTable, WireKind};
 
+/// Decodes the value that starts at `start` into a [`Value`].
 pub(crate) fn decode_at(
     src: &mut dyn MessageSource,
     buf: &mut Vec<u8>,
@@ -14,23 +15,7 @@ pub(crate) fn decode_at(
     limits: Limits,
     start: ValueStart,
 ) -> Result<Value> {
-    let mut inp = Input {
-        buf,
-        pos: start.pos,
-        base: start.base,
-        src,
-        types,
-        limits,
-        depth: 0,
-    };
-    if !is_struct(&inp, start.id) {
-        inp.singleton()?;
-    }
-    let v = decode(&mut inp, start.id)?;
-    if !inp.at_end() {
-        return Err(Error::malformed("extra data in buffer after value").at(inp.offset()));
-    }
-    Ok(v)
+    crate::de::decode_value_at(src, buf, types, limits, start, decode)
 }
 
 /// Decodes one value of type `id`.

@@ -5,6 +5,7 @@
 //! into a stack of buffers that mirrors Go's encoder: an interface whose concrete type is new flushes
 //! the buffer it is writing as a message of its own, which is how Go splits such values.
 
+mod probe;
 mod value;
 
 use std::any::type_name;

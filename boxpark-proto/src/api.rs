@@ -1,4 +1,7 @@
 //! Arguments and replies of the `Guest` RPC service (`Guest.Mount` … `Guest.Shutdown`).
+//!
+//! Go `[]byte` fields use `serde_bytes`, so they are written and read as one byte string rather than
+//! byte by byte (the wire bytes are the same).
 #![allow(non_snake_case)]
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +43,7 @@ pub struct RunRequest {
     /// Working directory; empty means `/`.
     pub Dir: String,
     /// Bytes written to the program's standard input.
+    #[serde(with = "serde_bytes")]
     pub Stdin: Vec<u8>,
     /// Go `time.Duration` in nanoseconds; 0 means none.
     pub Timeout: i64,
@@ -51,8 +55,10 @@ pub struct RunResponse {
     /// As Go's `ProcessState.ExitCode()`: -1 when ended by a signal.
     pub ExitCode: i64,
     /// Standard output.
+    #[serde(with = "serde_bytes")]
     pub Stdout: Vec<u8>,
     /// Standard error.
+    #[serde(with = "serde_bytes")]
     pub Stderr: Vec<u8>,
 }
 
@@ -62,6 +68,7 @@ pub struct WriteRequest {
     /// File to replace (atomically for regular files, in place for others).
     pub Path: String,
     /// New contents.
+    #[serde(with = "serde_bytes")]
     pub Data: Vec<u8>,
     /// Permission bits; 0 means 0644.
     pub Mode: u32,

@@ -42,7 +42,10 @@ struct LaunchOutput {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 struct RunResponse {
     ExitCode: i64,
+    // As boxpark-proto declares []byte fields: one byte string, not a sequence of u8.
+    #[serde(with = "serde_bytes")]
     Stdout: Vec<u8>,
+    #[serde(with = "serde_bytes")]
     Stderr: Vec<u8>,
 }
 

@@ -86,17 +86,40 @@ impl<R: Read> MessageSource for ReadSource<R> {
         }
         buf.clear();
         let body = self.offset;
-        // Grows with the bytes that arrive, so a large announced length costs nothing up front.
-        let got = (&mut self.r)
-            .take(len)
-            .read_to_end(buf)
-            .map_err(|e| Error::from(e).at(self.offset))?;
+        let got = if len <= SMALL_MESSAGE as u64 {
+            // Small enough to reserve outright: one exact read instead of a growing buffer.
+            buf.resize(len as usize, 0);
+            read_full(&mut self.r, buf).map_err(|e| Error::from(e).at(self.offset))?
+        } else {
+            // Grows with the bytes that arrive, so a large announced length costs nothing up front.
+            (&mut self.r)
+                .take(len)
+                .read_to_end(buf)
+                .map_err(|e| Error::from(e).at(self.offset))?
+        };
         self.offset += got as u64;
         if (got as u64) < len {
             return Err(Error::new(ErrorKind::UnexpectedEof).at(self.offset));
         }
         Ok(body)
     }
+}
+
+/// Messages up to this size get their buffer reserved before their bytes arrive.
+const SMALL_MESSAGE: usize = 64 << 10;
+
+/// Reads until `buf` is full or the input ends; returns how much was read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 /// Messages cut from a byte slice.

@@ -450,7 +450,10 @@ struct StructAccess<'i, 'a, 'w> {
     inp: &'i mut Input<'a>,
     wire: &'w [types::FieldDef],
     want: &'static [&'static str],
-    seen: Vec<bool>,
+    /// Which destination fields the stream sent (bit `i` for field `i`; fields past 128 are
+    /// tracked in `seen_more`).
+    seen: u128,
+    seen_more: Vec<bool>,
     last: i64,
     current: Option<usize>,
     done: bool,
@@ -467,7 +470,8 @@ impl<'i, 'a, 'w> StructAccess<'i, 'a, 'w> {
             inp,
             wire,
             want,
-            seen: vec![false; want.len()],
+            seen: 0,
+            seen_more: vec![false; want.len().saturating_sub(128)],
             last: -1,
             current: None,
             done: false,
@@ -485,7 +489,7 @@ impl<'de> de::MapAccess<'de> for StructAccess<'_, '_, '_> {
                     self.current = Some(f);
                     let name = self.wire[f].name.as_str();
                     if let Some(i) = self.want.iter().position(|w| *w == name) {
-                        self.seen[i] = true;
+                        mark_seen(&mut self.seen, &mut self.seen_more, i);
                     }
                     return seed.deserialize(name.into_deserializer()).map(Some);
                 }
@@ -496,7 +500,7 @@ impl<'de> de::MapAccess<'de> for StructAccess<'_, '_, '_> {
         while self.zero_next < self.want.len() {
             let i = self.zero_next;
             self.zero_next += 1;
-            if !self.seen[i] {
+            if !is_seen(self.seen, &self.seen_more, i) {
                 let name: &str = self.want[i];
                 return seed.deserialize(name.into_deserializer()).map(Some);
             }
@@ -524,6 +528,24 @@ impl<'de> de::MapAccess<'de> for StructAccess<'_, '_, '_> {
                 seed.deserialize(Zero).map_err(|e| e.in_field(name))
             }
         }
+    }
+}
+
+fn mark_seen(bits: &mut u128, more: &mut [bool], i: usize) {
+    match i.checked_sub(128) {
+        None => *bits |= 1 << i,
+        Some(j) => {
+            if let Some(b) = more.get_mut(j) {
+                *b = true;
+            }
+        }
+    }
+}
+
+fn is_seen(bits: u128, more: &[bool], i: usize) -> bool {
+    match i.checked_sub(128) {
+        None => bits & (1 << i) != 0,
+        Some(j) => more.get(j).copied().unwrap_or(false),
     }
 }
 

@@ -17,7 +17,7 @@
 //! | Go | Rust |
 //! |---|---|
 //! | `bool`, `int`, `int8`…`int64`, `uint`…, `float32`, `float64` | `bool`, `i64`, `i8`…, `u64`…, `f32`, `f64` |
-//! | `string`, `[]byte` | `String`, `Vec<u8>` (or `serde_bytes`) |
+//! | `string`, `[]byte` | `String`, `Vec<u8>` (best with `#[serde(with = "serde_bytes")]`) |
 //! | `[]T`, `[N]T`, `map[K]V` | `Vec<T>`, `[T; N]`, `HashMap`/`BTreeMap` (empty maps are sent as nil) |
 //! | `*T` | `Option<T>` or `Box<T>` |
 //! | `struct` | `struct` (field names are matched; missing fields decode as zero values) |

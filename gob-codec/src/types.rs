@@ -343,6 +343,19 @@ impl TypeTable {
         Ok(())
     }
 
+    /// A point to return to with [`TypeTable::rollback`].
+    pub(crate) fn mark(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Forgets the definitions received after `mark` (a value that was cut short defined them; they
+    /// will be received again).
+    pub(crate) fn rollback(&mut self, mark: usize) {
+        for id in self.order.drain(mark.min(self.order.len())..) {
+            self.defs.remove(&id);
+        }
+    }
+
     /// The definition of a user id, if received.
     pub fn get(&self, id: TypeId) -> Option<&Arc<WireType>> {
         self.defs.get(&id)

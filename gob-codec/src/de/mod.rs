@@ -152,36 +152,33 @@ pub(crate) fn decode_buffered<T>(
         ValueStart,
     ) -> Result<T>,
 ) -> Result<Buffered<T>> {
-    // The attempt works on a copy: a value that is cut short may already have defined types (those
-    // sent in front of it, or inside it before an interface value), and the retry must define them
-    // again from the same bytes.
-    let mut scratch = types.clone();
+    // A value that is cut short may already have defined types (those sent in front of it, or
+    // inside it before an interface value); the retry must define them again from the same bytes,
+    // so they are taken back.
+    let mark = types.mark();
     let mut src = BufSource {
         data,
         pos: 0,
         base,
         starved: false,
     };
-    let r = next_value(&mut src, buf, &mut scratch, limits)
-        .and_then(|start| decode(&mut src, buf, &mut scratch, limits, start));
+    let r = next_value(&mut src, buf, types, limits)
+        .and_then(|start| decode(&mut src, buf, types, limits, start));
     match r {
         // A value is only trusted if no read ran out of bytes (a `Deserialize` impl could swallow
         // the error and go on).
-        _ if src.starved => Ok(Buffered::NeedMore { at: src.pos }),
-        Ok(value) => {
-            *types = scratch;
-            Ok(Buffered::Done {
-                value,
-                used: src.pos,
-            })
+        _ if src.starved => {
+            types.rollback(mark);
+            Ok(Buffered::NeedMore { at: src.pos })
         }
-        Err(error) => {
-            *types = scratch;
-            Ok(Buffered::Failed {
-                error,
-                used: src.pos,
-            })
-        }
+        Ok(value) => Ok(Buffered::Done {
+            value,
+            used: src.pos,
+        }),
+        Err(error) => Ok(Buffered::Failed {
+            error,
+            used: src.pos,
+        }),
     }
 }
 

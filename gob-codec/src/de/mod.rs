@@ -1,5 +1,6 @@
 //! Decoding: typed values through serde ([`Decoder`], [`from_slice`], [`from_reader`]).
 
+mod access;
 pub(crate) mod input;
 pub(crate) mod skip;
 mod value;

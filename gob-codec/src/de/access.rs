@@ -1,0 +1,257 @@
+//! The serde access types through which [`ValueDe`] hands out the parts of a value: elements,
+//! map entries, struct fields (with zero values for fields the stream omitted), interface values
+//! and marshaled bytes.
+
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+
+use super::input::Input;
+use super::skip::skip;
+use super::value::ValueDe;
+use super::zero::Zero;
+use crate::error::{Error, Result};
+use crate::types::{self, TypeId};
+
+pub(super) struct SeqAccess<'i, 'a> {
+    pub(super) inp: &'i mut Input<'a>,
+    pub(super) elem: TypeId,
+    pub(super) left: usize,
+    pub(super) cap: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for SeqAccess<'_, '_> {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(ValueDe {
+            inp: &mut *self.inp,
+            id: self.elem,
+            top: false,
+        })
+        .map(Some)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.cap)
+    }
+}
+
+pub(super) struct MapAccess<'i, 'a> {
+    pub(super) inp: &'i mut Input<'a>,
+    pub(super) key: TypeId,
+    pub(super) elem: TypeId,
+    pub(super) left: usize,
+    pub(super) cap: usize,
+}
+
+impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(ValueDe {
+            inp: &mut *self.inp,
+            id: self.key,
+            top: false,
+        })
+        .map(Some)
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        seed.deserialize(ValueDe {
+            inp: &mut *self.inp,
+            id: self.elem,
+            top: false,
+        })
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.cap / 2)
+    }
+}
+
+/// Wire fields first, then zero values for destination fields the stream did not send.
+pub(super) struct StructAccess<'i, 'a, 'w> {
+    inp: &'i mut Input<'a>,
+    wire: &'w [types::FieldDef],
+    want: &'static [&'static str],
+    /// Which destination fields the stream sent (bit `i` for field `i`; fields past 128 are
+    /// tracked in `seen_more`).
+    seen: u128,
+    seen_more: Vec<bool>,
+    last: i64,
+    current: Option<usize>,
+    done: bool,
+    zero_next: usize,
+}
+
+impl<'i, 'a, 'w> StructAccess<'i, 'a, 'w> {
+    pub(super) fn new(
+        inp: &'i mut Input<'a>,
+        wire: &'w [types::FieldDef],
+        want: &'static [&'static str],
+    ) -> Self {
+        StructAccess {
+            inp,
+            wire,
+            want,
+            seen: 0,
+            seen_more: vec![false; want.len().saturating_sub(128)],
+            last: -1,
+            current: None,
+            done: false,
+            zero_next: 0,
+        }
+    }
+}
+
+impl<'de> de::MapAccess<'de> for StructAccess<'_, '_, '_> {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if !self.done {
+            match self.inp.field(&mut self.last, self.wire.len())? {
+                Some(f) => {
+                    self.current = Some(f);
+                    let name = self.wire[f].name.as_str();
+                    if let Some(i) = self.want.iter().position(|w| *w == name) {
+                        mark_seen(&mut self.seen, &mut self.seen_more, i);
+                    }
+                    return seed.deserialize(name.into_deserializer()).map(Some);
+                }
+                None => self.done = true,
+            }
+        }
+        self.current = None;
+        while self.zero_next < self.want.len() {
+            let i = self.zero_next;
+            self.zero_next += 1;
+            if !is_seen(self.seen, &self.seen_more, i) {
+                let name: &str = self.want[i];
+                return seed.deserialize(name.into_deserializer()).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        match self.current {
+            Some(f) => {
+                let field = &self.wire[f];
+                seed.deserialize(ValueDe {
+                    inp: &mut *self.inp,
+                    id: field.id,
+                    top: false,
+                })
+                .map_err(|e| e.in_field(&field.name))
+            }
+            None => {
+                let name = self
+                    .want
+                    .get(self.zero_next.wrapping_sub(1))
+                    .copied()
+                    .unwrap_or("");
+                seed.deserialize(Zero).map_err(|e| e.in_field(name))
+            }
+        }
+    }
+}
+
+fn mark_seen(bits: &mut u128, more: &mut [bool], i: usize) {
+    match i.checked_sub(128) {
+        None => *bits |= 1 << i,
+        Some(j) => {
+            if let Some(b) = more.get_mut(j) {
+                *b = true;
+            }
+        }
+    }
+}
+
+fn is_seen(bits: u128, more: &[bool], i: usize) -> bool {
+    match i.checked_sub(128) {
+        None => bits & (1 << i) != 0,
+        Some(j) => more.get(j).copied().unwrap_or(false),
+    }
+}
+
+/// An interface value as a serde enum: the variant is the registered Go name.
+pub(super) struct Interface<'i, 'a> {
+    pub(super) inp: &'i mut Input<'a>,
+    pub(super) name: String,
+    pub(super) id: TypeId,
+}
+
+impl<'de, 'i, 'a> de::EnumAccess<'de> for Interface<'i, 'a> {
+    type Error = Error;
+    type Variant = Self;
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
+        let at = self.inp.offset();
+        let v = seed
+            .deserialize(self.name.as_str().into_deserializer())
+            .map_err(|e: Error| e.at(at))?;
+        Ok((v, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Interface<'_, '_> {
+    type Error = Error;
+    fn unit_variant(self) -> Result<()> {
+        skip(self.inp, self.id)
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
+        seed.deserialize(ValueDe {
+            inp: self.inp,
+            id: self.id,
+            top: true,
+        })
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        de::Deserializer::deserialize_tuple(
+            ValueDe {
+                inp: self.inp,
+                id: self.id,
+                top: false,
+            },
+            len,
+            visitor,
+        )
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        de::Deserializer::deserialize_struct(
+            ValueDe {
+                inp: self.inp,
+                id: self.id,
+                top: false,
+            },
+            "",
+            fields,
+            visitor,
+        )
+    }
+}
+
+/// The parts of a marshaled value as the marker tuple struct sees them: (is_zero, bytes); decoding
+/// does not know zero-ness and says `false`.
+pub(super) struct MarshalSeq {
+    pub(super) step: u8,
+    pub(super) bytes: Vec<u8>,
+}
+
+impl<'de> de::SeqAccess<'de> for MarshalSeq {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        self.step += 1;
+        match self.step {
+            1 => seed.deserialize(false.into_deserializer()).map(Some),
+            2 => seed
+                .deserialize(de::value::BytesDeserializer::<Error>::new(&self.bytes))
+                .map(Some),
+            _ => Ok(None),
+        }
+    }
+}

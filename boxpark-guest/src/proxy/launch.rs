@@ -23,7 +23,7 @@
 //! group is signalled only before that, so a recycled group id is never hit.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -219,39 +219,11 @@ fn start(req: &ProxyRequest) -> io::Result<RegisteredChild<'static>> {
         .map_err(|e| io::Error::new(e.kind(), format!("exec {}: {e}", program.display())))
 }
 
-/// The program to run: `name` itself when it has a slash, else the first executable regular file
-/// `name` in the guest's `PATH` (an empty entry means the current directory), as Go's `LookPath`.
+/// The program to run, found as `Guest.Run` finds it (Go's `exec.LookPath` against the guest's
+/// `PATH`, or the default one a guest started by the kernel lacks).
 fn look_path(name: &str) -> io::Result<PathBuf> {
-    if name.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "exec: no command",
-        ));
-    }
-    if name.contains('/') {
-        return Ok(PathBuf::from(name));
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path) {
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
-        let candidate = dir.join(name);
-        if is_executable(&candidate) {
-            return Ok(candidate);
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::NotFound,
-        format!("exec: {name:?}: executable file not found in $PATH"),
-    ))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    crate::rpc::run::look_path(name)
+        .map_err(|e| io::Error::new(io::ErrorKind::NotFound, e.to_string()))
 }
 
 /// Reads `r` to its end, sending each line (see the module's documentation for the rules).

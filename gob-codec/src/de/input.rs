@@ -75,15 +75,7 @@ impl<R: Read> MessageSource for ReadSource<R> {
                 len = (len << 8) | u64::from(b);
             }
         }
-        if len == 0 {
-            return Err(Error::malformed("empty message").at(start));
-        }
-        if len > max as u64 {
-            return Err(Error::limit(format!(
-                "message length {len} is over the limit of {max} bytes"
-            ))
-            .at(start));
-        }
+        check_len(len, max, start)?;
         buf.clear();
         let body = self.offset;
         let got = if len <= SMALL_MESSAGE as u64 {
@@ -136,17 +128,8 @@ impl MessageSource for SliceSource<'_> {
         }
         let mut r = Reader::new(&self.data[self.pos..], start);
         let len = r.uint().map_err(|e| e.at(start))?;
-        if len == 0 {
-            return Err(Error::malformed("empty message").at(start));
-        }
-        if len > max as u64 {
-            return Err(Error::limit(format!(
-                "message length {len} is over the limit of {max} bytes"
-            ))
-            .at(start));
-        }
+        let n = check_len(len, max, start)?;
         let body = r.offset();
-        let n = len as usize;
         let bytes = r.take(n)?;
         buf.clear();
         buf.extend_from_slice(bytes);
@@ -178,11 +161,16 @@ pub(crate) fn message_len(data: &[u8], at: u64, max: usize) -> Result<Option<(us
             1 + n,
         )
     };
+    check_len(len, max, at).map(|n| Some((n, used)))
+}
+
+/// A message length must be non-zero and at most `max`; checked before anything is reserved.
+fn check_len(len: u64, max: usize, at: u64) -> Result<usize> {
     if len == 0 {
         return Err(Error::malformed("empty message").at(at));
     }
     match usize::try_from(len) {
-        Ok(n) if n <= max => Ok(Some((n, used))),
+        Ok(n) if n <= max => Ok(n),
         _ => Err(Error::limit(format!(
             "message length {len} is over the limit of {max} bytes"
         ))

@@ -306,7 +306,8 @@ async fn forward_stream(transport: Arc<dyn Transport>, req: ConnectionRequest, m
             return;
         }
     };
-    match tokio::io::copy_bidirectional(&mut client, &mut host).await {
+    let buffer = crate::proxy::stream::SPLICE_BUFFER;
+    match tokio::io::copy_bidirectional_with_sizes(&mut client, &mut host, buffer, buffer).await {
         Ok((up, down)) => tracing::debug!(
             network = %req.Network, remote = %req.RemoteAddress, up, down, "host proxy: connection done"
         ),

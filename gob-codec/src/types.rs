@@ -33,7 +33,7 @@ pub const COMPLEX: TypeId = 7;
 pub const INTERFACE: TypeId = 8;
 /// The `wireType` struct that type definitions are written in.
 pub const WIRE_TYPE: TypeId = 16;
-/// The first id a current Go hands out to user types (Go's `firstUserId`; Go 1.19 to 1.2x used 65).
+/// The first id Go 1.26 hands out to user types (Go's `firstUserId`; Go 1.19 used 65).
 pub const FIRST_USER_ID: TypeId = 64;
 
 /// Name of a predefined id, `None` for user ids and reserved ones.

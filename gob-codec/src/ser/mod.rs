@@ -34,7 +34,7 @@ pub struct EncoderOptions {
     pub package: String,
     /// Largest nesting depth of a value.
     pub max_depth: usize,
-    /// The id of the first user type: 64 as current Go (1.2x and later) writes, 65 as Go 1.19 did.
+    /// The id of the first user type: 64 as Go 1.26 writes, 65 as Go 1.19 did.
     pub first_type_id: TypeId,
 }
 

@@ -22,8 +22,8 @@ pub trait GoMarshal: Sized {
     const GO_TYPE: &'static str;
     /// Which Go interface produces the bytes (Go prefers `GobEncoder`, then `BinaryMarshaler`).
     const KIND: MarshalKind;
-    /// The bytes Go's marshal method would produce.
-    fn marshal(&self) -> Vec<u8>;
+    /// The bytes Go's marshal method would produce, or its error.
+    fn marshal(&self) -> Result<Vec<u8>, String>;
     /// Parses the bytes as Go's unmarshal method would.
     fn unmarshal(bytes: &[u8]) -> Result<Self, String>;
     /// Whether Go's `reflect.Value.IsZero` holds for the Go value: zero values are omitted in structs.
@@ -40,7 +40,10 @@ pub mod marshaled {
     pub fn serialize<T: GoMarshal, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
         let mut t = s.serialize_tuple_struct(T::GO_TYPE, marshal_len(T::KIND))?;
         t.serialize_field(&v.is_zero())?;
-        t.serialize_field(&RawBytes(&v.marshal()))?;
+        let bytes = v
+            .marshal()
+            .map_err(|e| serde::ser::Error::custom(format!("{}: {e}", T::GO_TYPE)))?;
+        t.serialize_field(&RawBytes(&bytes))?;
         t.end()
     }
 

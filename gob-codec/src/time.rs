@@ -10,7 +10,9 @@ const UNIX_TO_INTERNAL: i64 = 62_135_596_800;
 /// ```
 /// use gob_codec::{GoMarshal, Time};
 /// let t = Time::from_unix(1_700_000_000, 5, Some(3600));
-/// assert_eq!(Time::unmarshal(&t.marshal()).unwrap(), t);
+/// assert_eq!(Time::unmarshal(&t.marshal().unwrap()).unwrap(), t);
+/// // Go cannot marshal a zone 90 s west of UTC (its minutes read as the UTC marker).
+/// assert!(Time::from_unix(0, 0, Some(-90)).marshal().is_err());
 /// assert!(Time::default().is_zero());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,11 +81,18 @@ impl GoMarshal for Time {
     const GO_TYPE: &'static str = "time.Time";
     const KIND: MarshalKind = MarshalKind::Gob;
 
-    fn marshal(&self) -> Vec<u8> {
+    fn marshal(&self) -> Result<Vec<u8>, String> {
         let (version, minutes, extra) = match self.offset {
             None => (1u8, -1i16, 0i8),
-            Some(off) if off % 60 != 0 => (2, (off / 60) as i16, (off % 60) as i8),
-            Some(off) => (1, (off / 60) as i16, 0),
+            Some(off) => {
+                let version = if off % 60 != 0 { 2 } else { 1 };
+                // Go refuses offsets whose minutes do not fit or read as its UTC marker (-1).
+                let minutes = i16::try_from(off / 60)
+                    .ok()
+                    .filter(|&m| m != -1)
+                    .ok_or("Time.MarshalBinary: unexpected zone offset")?;
+                (version, minutes, (off % 60) as i8)
+            }
         };
         let mut b = Vec::with_capacity(16);
         b.push(version);
@@ -93,7 +102,7 @@ impl GoMarshal for Time {
         if version == 2 {
             b.push(extra as u8);
         }
-        b
+        Ok(b)
     }
 
     fn unmarshal(b: &[u8]) -> Result<Self, String> {

@@ -13,8 +13,8 @@ pub struct Celsius {
 impl GoMarshal for Celsius {
     const GO_TYPE: &'static str = "main.Celsius";
     const KIND: MarshalKind = MarshalKind::Gob;
-    fn marshal(&self) -> Vec<u8> {
-        format!("{}C", self.v).into_bytes()
+    fn marshal(&self) -> Result<Vec<u8>, String> {
+        Ok(format!("{}C", self.v).into_bytes())
     }
     fn unmarshal(b: &[u8]) -> Result<Self, String> {
         let s = std::str::from_utf8(b).map_err(|e| e.to_string())?;
@@ -52,8 +52,8 @@ pub struct Version {
 impl GoMarshal for Version {
     const GO_TYPE: &'static str = "main.Version";
     const KIND: MarshalKind = MarshalKind::Binary;
-    fn marshal(&self) -> Vec<u8> {
-        vec![self.major, self.minor]
+    fn marshal(&self) -> Result<Vec<u8>, String> {
+        Ok(vec![self.major, self.minor])
     }
     fn unmarshal(b: &[u8]) -> Result<Self, String> {
         match b {

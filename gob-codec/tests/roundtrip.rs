@@ -694,7 +694,7 @@ proptest! {
         let got = roundtrip(&t)?;
         prop_assert_eq!(got.secs, secs);
         prop_assert_eq!(got.nanos, nanos);
-        if offset.map_or(true, |o| o % 60 == 0 || o > 0) {
+        if offset.is_none_or(|o| o % 60 == 0 || o > 0) {
             prop_assert_eq!(got.offset, offset);
         }
     }

@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(buf.len(), defs_and_value - value_only);
 
         let mut long = vec![0xfe, 0x01, 0x00];
-        long.extend(std::iter::repeat(7).take(256));
+        long.extend(std::iter::repeat_n(7, 256));
         long.extend([1, 9]);
         drop_last_message(&mut long, 0);
         assert_eq!(long.len(), 3 + 256);

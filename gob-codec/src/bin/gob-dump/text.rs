@@ -193,7 +193,7 @@ impl Printer<'_> {
         }
         let flat = parts
             .iter()
-            .all(|(k, v)| k.map_or(true, is_scalar) && is_scalar(v));
+            .all(|(k, v)| k.is_none_or(is_scalar) && is_scalar(v));
         if flat {
             let mut line = String::new();
             for (i, (k, v)) in parts.iter().enumerate() {

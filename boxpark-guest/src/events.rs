@@ -17,6 +17,8 @@
 //!   host that closes it is noticed at once, not at the next write. On shutdown, what is queued gets
 //!   [`DRAIN_ON_SHUTDOWN`] to go out.
 //!
+//! Messages and attribute values are cut to [`MAX_FIELD_BYTES`], so the queue's memory is bounded.
+//!
 //! Nothing here blocks a logging thread for long (one short mutex section per event), and events
 //! emitted while the sender itself runs, or while this layer is formatting, are not queued (they
 //! still reach the other layers, such as stderr), so logging can never feed on itself.
@@ -218,6 +220,23 @@ impl EventLayer {
     }
 }
 
+/// Longest message or attribute value kept, in bytes: fields can carry what the host sent (a path,
+/// an address), and the queue must stay bounded whatever that was.
+pub const MAX_FIELD_BYTES: usize = 4096;
+
+/// Cuts `text` to [`MAX_FIELD_BYTES`] at a character boundary, marking the cut with "…".
+fn truncate(text: &mut String) {
+    if text.len() <= MAX_FIELD_BYTES {
+        return;
+    }
+    let mut end = MAX_FIELD_BYTES - '…'.len_utf8();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push('…');
+}
+
 /// The fields of a span, kept in its extensions.
 struct SpanFields(BTreeMap<String, String>);
 
@@ -228,7 +247,8 @@ struct FieldText<'a> {
 }
 
 impl FieldText<'_> {
-    fn put(&mut self, field: &Field, text: String) {
+    fn put(&mut self, field: &Field, mut text: String) {
+        truncate(&mut text);
         match &mut self.message {
             Some(m) if field.name() == "message" => **m = text,
             _ => {
@@ -490,6 +510,17 @@ mod tests {
             Message: msg.to_owned(),
             ..Log::default()
         }
+    }
+
+    #[test]
+    fn long_fields_are_cut_at_a_character_boundary() {
+        let mut short = "é".repeat(10);
+        truncate(&mut short);
+        assert_eq!(short, "é".repeat(10));
+        let mut long = "é".repeat(MAX_FIELD_BYTES);
+        truncate(&mut long);
+        assert!(long.len() <= MAX_FIELD_BYTES, "{}", long.len());
+        assert!(long.ends_with("é…"));
     }
 
     #[test]

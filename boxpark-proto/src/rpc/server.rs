@@ -24,6 +24,14 @@ use crate::api::InvalidRequest;
 /// connection costs bounded memory however fast its peer sends and however slowly it reads.
 pub const MAX_CONCURRENT_CALLS: usize = 1024;
 
+/// Most argument bytes (as read from the stream) held by the calls of one connection that have not
+/// been answered yet: with [`MAX_CONCURRENT_CALLS`] and the decoder's message limit, what bounds a
+/// connection's memory. Reading waits while the budget is used up.
+pub const MAX_PENDING_ARGUMENT_BYTES: usize = 256 << 20;
+
+/// The argument budget is counted in units of this many bytes (a semaphore holds a `u32`).
+const ARGUMENT_UNIT: u64 = 4 << 10;
+
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The read half of a connection being served, with its read-ahead buffer.
@@ -52,10 +60,11 @@ impl<T: Serialize + DeserializeOwned> Body for T {
     }
 }
 
-/// The request a reply answers, and its slot, held until the reply is written.
+/// The request a reply answers, and its slot and argument budget, held until the reply is written.
 struct Head {
     req: Request,
     slot: OwnedSemaphorePermit,
+    argument: Option<OwnedSemaphorePermit>,
 }
 
 /// A registered method with its argument and reply types erased.
@@ -70,6 +79,7 @@ trait Method: Send + Sync {
         dec: &'a mut Dec,
         head: Head,
         out: &'a Out,
+        budget: &'a Arc<Semaphore>,
     ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>>;
 }
 
@@ -94,14 +104,17 @@ where
     fn start<'a>(
         &'a self,
         dec: &'a mut Dec,
-        head: Head,
+        mut head: Head,
         out: &'a Out,
+        budget: &'a Arc<Semaphore>,
     ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
         Box::pin(async move {
+            let before = dec.offset();
             let args: A = match dec.decode().await {
                 Ok(args) => args,
                 Err(e) => return Err((head, e)),
             };
+            head.argument = take_budget(budget, dec.offset().saturating_sub(before)).await;
             let name = self.name.clone();
             let out = out.clone();
             // A handler that panics, when called or while it runs, is answered with an error; the
@@ -276,9 +289,12 @@ impl Server {
         let out: Out = Arc::new(Outbox::new(Box::new(w), Slots(Vec::new())));
         let _closing = CloseOnDrop(out.clone());
         let slots = Arc::new(Semaphore::new(MAX_CONCURRENT_CALLS));
+        let budget = Arc::new(Semaphore::new(budget_units(
+            MAX_PENDING_ARGUMENT_BYTES as u64,
+        )));
 
         let work = async {
-            let read = self.read_requests(&mut dec, &out, &slots).await;
+            let read = self.read_requests(&mut dec, &out, &slots, &budget).await;
             // Each call holds a slot until its reply is written: when all are back, every call
             // has been answered.
             let all = u32::try_from(MAX_CONCURRENT_CALLS).unwrap_or(u32::MAX);
@@ -306,6 +322,7 @@ impl Server {
         dec: &mut Dec,
         out: &Out,
         slots: &Arc<Semaphore>,
+        budget: &Arc<Semaphore>,
     ) -> Result<(), Error> {
         loop {
             // The semaphore is never closed.
@@ -318,24 +335,49 @@ impl Server {
                 Err(e) => return Err(Error::BadRequest(e)),
             };
             match self.lookup(&req.ServiceMethod) {
-                Lookup::Found(method) => match method.start(dec, Head { req, slot }, out).await {
-                    Ok(()) => {}
-                    Err((head, e)) => {
-                        tracing::debug!(method = %head.req.ServiceMethod, error = %e, "rpc: undecodable argument");
-                        send_error(out, head, e.to_string()).await;
+                Lookup::Found(method) => {
+                    let head = Head {
+                        req,
+                        slot,
+                        argument: None,
+                    };
+                    match method.start(dec, head, out, budget).await {
+                        Ok(()) => {}
+                        Err((head, e)) => {
+                            tracing::debug!(method = %head.req.ServiceMethod, error = %e, "rpc: undecodable argument");
+                            send_error(out, head, e.to_string()).await;
+                        }
                     }
-                },
+                }
                 Lookup::Missing(msg) => {
                     // Go reads and discards the body, ignoring whether that worked: a broken
                     // stream shows at the next header.
                     if let Err(e) = dec.decode_value().await {
                         tracing::debug!(method = %req.ServiceMethod, error = %e, "rpc: discarding argument");
                     }
-                    send_error(out, Head { req, slot }, msg).await;
+                    let head = Head {
+                        req,
+                        slot,
+                        argument: None,
+                    };
+                    send_error(out, head, msg).await;
                 }
             }
         }
     }
+}
+
+/// Budget units for `bytes` of argument, at least one per call, at most the whole budget.
+fn budget_units(bytes: u64) -> usize {
+    let whole = (MAX_PENDING_ARGUMENT_BYTES as u64).div_ceil(ARGUMENT_UNIT);
+    bytes.div_ceil(ARGUMENT_UNIT).clamp(1, whole) as usize
+}
+
+/// Takes the budget for an argument of `bytes` (waiting while other calls hold it); `None` only if
+/// the semaphore were closed, which it never is.
+async fn take_budget(budget: &Arc<Semaphore>, bytes: u64) -> Option<OwnedSemaphorePermit> {
+    let units = u32::try_from(budget_units(bytes)).unwrap_or(u32::MAX);
+    budget.clone().acquire_many_owned(units).await.ok()
 }
 
 /// Closes the connection's write side when `serve` ends, however it ends.
@@ -375,8 +417,13 @@ fn encode_reply(
     head: Head,
     body: Result<&dyn Body, String>,
 ) -> gob_codec::Result<()> {
-    let Head { req, slot } = head;
+    let Head {
+        req,
+        slot,
+        argument,
+    } = head;
     st.extra.0.push(slot);
+    st.extra.0.extend(argument);
     let mut resp = Response {
         ServiceMethod: req.ServiceMethod,
         Seq: req.Seq,
@@ -399,4 +446,40 @@ fn encode_reply(
     }
     st.enc.encode(&resp)?;
     st.enc.encode(&InvalidRequest {})
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn every_call_takes_budget_and_none_takes_more_than_all() {
+        let whole = budget_units(MAX_PENDING_ARGUMENT_BYTES as u64);
+        assert_eq!(
+            whole as u64,
+            (MAX_PENDING_ARGUMENT_BYTES as u64) / ARGUMENT_UNIT
+        );
+        assert_eq!(budget_units(0), 1);
+        assert_eq!(budget_units(ARGUMENT_UNIT), 1);
+        assert_eq!(budget_units(ARGUMENT_UNIT + 1), 2);
+        assert_eq!(budget_units(u64::MAX), whole);
+    }
+
+    #[tokio::test]
+    async fn a_full_budget_makes_the_next_argument_wait() {
+        let budget = Arc::new(Semaphore::new(budget_units(
+            MAX_PENDING_ARGUMENT_BYTES as u64,
+        )));
+        let held = take_budget(&budget, MAX_PENDING_ARGUMENT_BYTES as u64 - ARGUMENT_UNIT)
+            .await
+            .expect("budget");
+        let more = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            take_budget(&budget, 2 * ARGUMENT_UNIT),
+        )
+        .await;
+        assert!(more.is_err(), "took more than the budget");
+        drop(held);
+        assert!(take_budget(&budget, 2 * ARGUMENT_UNIT).await.is_some());
+    }
 }

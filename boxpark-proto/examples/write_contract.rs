@@ -69,23 +69,11 @@ fn strs(xs: &[&str]) -> Vec<String> {
     xs.iter().map(|x| s(x)).collect()
 }
 
-/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Go's `time.Date(y, mo, d, h, mi, sec, ns, loc)`: `None` is `time.UTC`, `Some(off)` a fixed zone
-/// `off` seconds east of UTC.
+/// Go's `time.Date(y, mo, d, h, mi, s, ns, loc)`: `None` is `time.UTC`, `Some(off)` a
+/// `time.FixedZone` `off` seconds east of UTC (zone names are not sent).
 #[allow(clippy::too_many_arguments)]
-fn date(y: i64, mo: i64, d: i64, h: i64, mi: i64, sec: i64, ns: u32, zone: Option<i32>) -> Time {
-    let local = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec;
-    Time::from_unix(local - i64::from(zone.unwrap_or(0)), ns, zone)
+fn date(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ns: u32, zone: Option<i32>) -> Time {
+    Time::from_date(y, mo, d, h, mi, s, ns, zone)
 }
 
 fn attrs(kv: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -295,25 +295,8 @@ pub fn marshaled(types: &TypeTable, ty: TypeId, bytes: &[u8]) -> Option<String> 
 /// RFC 3339 with nanoseconds (trailing zeros dropped), Go's `time.RFC3339Nano`.
 fn rfc3339(t: &gob_codec::Time) -> String {
     let off = i64::from(t.offset.unwrap_or(0));
-    // Seconds since January 1, year 1, in the time's zone.
-    let local = t.secs.saturating_add(off);
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    // Days from 0001-01-01 to 1970-01-01, then the civil date (H. Hinnant's days_from_civil inverse).
-    let z = days - 719_162 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut s = format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
+    let (year, month, day, hour, min, sec) = t.date_clock();
+    let mut s = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}");
     if t.nanos != 0 {
         let frac = format!("{:09}", t.nanos);
         s.push('.');

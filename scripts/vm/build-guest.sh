@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds the guest for the VM's initramfs: a static, stripped release binary.
+#
+# usage: scripts/vm/build-guest.sh [OUT]      (OUT defaults to target/vm under the repository root)
+#
+# Writes OUT/boxpark-guest (and OUT/vsock-dial, from the example `vsock_dial`, when the example
+# exists). Prefers the musl target (static by nature); falls back to glibc with crt-static when
+# the musl target cannot be installed. Fails when the result is not statically linked: /init
+# in an initramfs has no dynamic loader or libraries beside it.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${1:-$root/target/vm}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+say() { printf 'build-guest: %s\n' "$*" >&2; }
+
+cd "$root"
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
+
+what=(-p boxpark-guest --bin boxpark-guest)
+example=0
+if [[ -f boxpark-guest/examples/vsock_dial.rs || -f boxpark-guest/examples/vsock_dial/main.rs ]]; then
+    what+=(--example vsock_dial)
+    example=1
+else
+    say "note: no example vsock_dial yet; building the guest alone"
+fi
+
+musl=x86_64-unknown-linux-musl
+gnu=x86_64-unknown-linux-gnu
+have_musl() { rustup target list --installed 2>/dev/null | grep -qx "$musl"; }
+if ! have_musl; then
+    say "adding the $musl target"
+    rustup target add "$musl" >&2 || true
+fi
+if have_musl; then
+    target=$musl
+    say "cargo build --release --target $target ${what[*]}"
+    cargo build --release --target "$target" "${what[@]}"
+else
+    # With an explicit --target, RUSTFLAGS applies to the target's crates only, not to build
+    # scripts and proc macros (which must stay dynamic to run on this machine).
+    target=$gnu
+    say "no $musl target; falling back to glibc with crt-static"
+    RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+        cargo build --release --target "$target" "${what[@]}"
+fi
+
+bindir=$target_dir/$target/release
+
+# install SRC DEST: strip a copy, check that it is static, move it into place.
+install_static() {
+    local src=$1 dest=$2 tmp desc
+    tmp=$dest.tmp
+    cp "$src" "$tmp"
+    strip "$tmp"
+    desc=$(file -b "$tmp")
+    if [[ $desc != *"statically linked"* && $desc != *"static-pie linked"* ]]; then
+        rm -f "$tmp"
+        say "$src is not static: $desc"
+        exit 1
+    fi
+    if ldd "$tmp" 2>&1 | grep -q '=>'; then
+        rm -f "$tmp"
+        say "$src needs shared libraries: $(ldd "$tmp" 2>&1 | tr '\n' ' ')"
+        exit 1
+    fi
+    mv -f "$tmp" "$dest"
+    local linked=statically
+    [[ $desc == *"static-pie linked"* ]] && linked=static-pie
+    say "$dest: $(stat -c %s "$dest") bytes ($target, $linked linked, stripped)"
+}
+
+install_static "$bindir/boxpark-guest" "$out/boxpark-guest"
+if ((example)); then
+    install_static "$bindir/examples/vsock_dial" "$out/vsock-dial"
+else
+    rm -f "$out/vsock-dial"
+fi

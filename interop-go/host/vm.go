@@ -461,11 +461,30 @@ func (g *VMGuest) SerialLog() string {
 	return string(b)
 }
 
-// SerialTail is at most the last n bytes of the serial log.
+// SerialTail is at most the last n bytes of the serial log; when the kernel
+// panicked, it ends shortly after the panic's first line instead, so that
+// what led to the panic is not crowded out by its stack dump.
 func (g *VMGuest) SerialTail(n int) string {
-	s := g.SerialLog()
-	if len(s) > n {
-		s = "...\n" + s[len(s)-n:]
+	return serialExcerpt(g.SerialLog(), n)
+}
+
+func serialExcerpt(s string, n int) string {
+	end := len(s)
+	if i := strings.Index(s, "Kernel panic"); i >= 0 {
+		if nl := strings.IndexByte(s[i:], '\n'); nl >= 0 {
+			end = i + nl + 1
+		}
 	}
-	return s
+	start := 0
+	if end > n {
+		start = end - n
+	}
+	out := s[start:end]
+	if start > 0 {
+		out = "...\n" + out
+	}
+	if end < len(s) {
+		out += fmt.Sprintf("... (%d more bytes)\n", len(s)-end)
+	}
+	return out
 }

@@ -130,3 +130,16 @@ func TestVMOptionsCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestSerialExcerpt(t *testing.T) {
+	if got := serialExcerpt("abcdef", 4); got != "...\ncdef" {
+		t.Errorf("tail: %q", got)
+	}
+	if got := serialExcerpt("abc", 4); got != "abc" {
+		t.Errorf("short: %q", got)
+	}
+	log := "boot\nerror: os error 97\nKernel panic - not syncing\nstack\nstack\n"
+	if got := serialExcerpt(log, 100); got != "boot\nerror: os error 97\nKernel panic - not syncing\n... (12 more bytes)\n" {
+		t.Errorf("panic: %q", got)
+	}
+}

@@ -4,10 +4,11 @@
 //! [`run`] is the whole daemon; `main.rs` only parses arguments and sets up logging. Everything
 //! that touches the host goes through a [`transport::Transport`].
 
+pub mod boot;
 pub mod events;
 pub mod host_proxy;
-pub mod init;
 pub mod proxy;
+pub mod reaper;
 pub mod rpc;
 pub mod shutdown;
 pub mod sys;

@@ -1,9 +1,11 @@
-//! `boxpark-guest`: parses arguments, sets up logging, and runs the guest.
+//! `boxpark-guest`: parses arguments, does init's work when it is PID 1, sets up logging, and
+//! runs the guest.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use boxpark_guest::{events, init, sys, transport, Config, Finally, Shutdown};
+use boxpark_guest::boot::{self, BootOptions, BootReport};
+use boxpark_guest::{events, reaper, sys, transport, Config, Finally, Shutdown};
 use clap::Parser;
 use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
 
@@ -14,15 +16,33 @@ struct Args {
     /// `vsock` (production) or `hybrid:<UDS>` (Unix-socket emulation for development and tests).
     #[arg(long, default_value = "vsock")]
     transport: String,
-    /// Least severe level logged and sent to the host: trace, debug, info, warn or error.
-    #[arg(long, default_value = "info")]
-    log_level: String,
+    /// Least severe level logged and sent to the host: trace, debug, info, warn or error
+    /// (default: `boxpark.log` on the kernel command line when init, else info).
+    #[arg(long)]
+    log_level: Option<String>,
+    /// Do init's work (mounts, modules, root switch, network; see docs/PROTOCOL.md, "Boot") even
+    /// when not PID 1. PID 1 always does it.
+    #[arg(long)]
+    init: bool,
 }
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    let pid1 = std::process::id() == 1;
+    let init = pid1 || args.init;
+    let mut report = BootReport::new();
+    let opts = if init {
+        boot::early(&mut report)
+    } else {
+        BootOptions::default()
+    };
+    let level = args
+        .log_level
+        .clone()
+        .or_else(|| opts.log.clone())
+        .unwrap_or_else(|| "info".to_owned());
     let queue = events::EventQueue::new(events::QUEUE_CAPACITY);
-    let filter = || EnvFilter::try_new(&args.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = || EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
@@ -31,16 +51,24 @@ fn main() -> std::process::ExitCode {
         )
         .with(events::EventLayer::new(queue.clone()).with_filter(filter()))
         .init();
+    report.go_live();
+    if init {
+        // Before the runtime: no other thread may exist while the environment is set.
+        boot::prepare(&opts, &mut report);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("boxpark-guest: cannot start the runtime: {e}");
+            tracing::error!(error = %e, "cannot start the runtime");
             return std::process::ExitCode::FAILURE;
         }
     };
     let config = Config::default();
-    let pid1 = config.pid1;
     let finally = runtime.block_on(async move {
+        if init {
+            boot::network(&opts, &mut report).await;
+            tracing::info!(failed_steps = report.failures(), "boot finished");
+        }
         let transport: Arc<dyn transport::Transport> = match args.transport.as_str() {
             "vsock" => transport::VsockTransport::bind()?,
             t => match t.strip_prefix("hybrid:") {
@@ -50,7 +78,7 @@ fn main() -> std::process::ExitCode {
         };
         if pid1 {
             // Orphans are re-parented to us; reap them without taking our own children's statuses.
-            if let Err(e) = init::start_reaper(init::children()) {
+            if let Err(e) = reaper::start_reaper(reaper::children()) {
                 tracing::warn!(error = %e, "cannot start the zombie reaper");
             }
         }
@@ -58,11 +86,18 @@ fn main() -> std::process::ExitCode {
         sys::on_termination_signal(shutdown.clone());
         Ok(boxpark_guest::run(transport, config, shutdown, queue).await)
     });
+    // The runtime's tasks end here, before processes are stopped (a blocking call still in
+    // flight is not waited for long).
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match finally {
-        Ok(f) if pid1 => sys::power_down(f == Finally::Reboot),
+        Ok(f) if pid1 => boot::power::power_down(f == Finally::Reboot),
         Ok(_) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "boxpark-guest failed to start");
+            if pid1 {
+                // As PID 1, exiting panics the kernel; keep the console readable and power off.
+                return boot::power::power_down(false);
+            }
             std::process::ExitCode::FAILURE
         }
     }

@@ -1,11 +1,8 @@
 //! The few system calls the guest makes directly, through `nix`'s safe wrappers.
 
-use std::io;
-use std::process::ExitCode;
-use std::time::Duration;
-
-use nix::sys::signal::{kill, killpg, Signal};
+use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
+use std::io;
 
 use crate::shutdown::{Finally, Shutdown};
 
@@ -67,27 +64,4 @@ pub fn on_termination_signal(shutdown: Shutdown) {
         tracing::info!("termination signal: shutting down");
         shutdown.trigger(Finally::PowerOff);
     });
-}
-
-/// As PID 1: stop every other process, sync, and power off or restart. Never returns unless
-/// reboot(2) fails, which is reported as a failed exit.
-pub fn power_down(restart: bool) -> ExitCode {
-    nix::unistd::sync();
-    // Pid -1: every process except this one.
-    let _ = kill(Pid::from_raw(-1), Signal::SIGTERM);
-    std::thread::sleep(Duration::from_secs(2));
-    let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
-    nix::unistd::sync();
-    let how = if restart {
-        nix::sys::reboot::RebootMode::RB_AUTOBOOT
-    } else {
-        nix::sys::reboot::RebootMode::RB_POWER_OFF
-    };
-    match nix::sys::reboot::reboot(how) {
-        Ok(never) => match never {},
-        Err(e) => {
-            eprintln!("boxpark-guest: reboot failed: {e}");
-            ExitCode::FAILURE
-        }
-    }
 }

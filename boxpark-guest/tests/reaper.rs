@@ -6,12 +6,12 @@
 
 use std::time::{Duration, Instant};
 
-use boxpark_guest::init::{self, ChildRegistry};
+use boxpark_guest::reaper::{self, ChildRegistry};
 use tokio::process::Command;
 
 fn zombie_children() -> Vec<i32> {
     let me = std::process::id() as i32;
-    init::processes()
+    reaper::processes()
         .into_iter()
         .filter(|p| p.ppid == me && p.state == 'Z')
         .map(|p| p.pid)
@@ -21,8 +21,8 @@ fn zombie_children() -> Vec<i32> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn orphans_are_reaped_and_registered_children_keep_their_status() {
     nix::sys::prctl::set_child_subreaper(true).expect("prctl(PR_SET_CHILD_SUBREAPER)");
-    let registry: &'static ChildRegistry = init::children();
-    let reaper = init::start_reaper(registry).expect("start the reaper");
+    let registry: &'static ChildRegistry = reaper::children();
+    let reaper = reaper::start_reaper(registry).expect("start the reaper");
 
     let test = async {
         // Orphan makers: each leaves two background sleeps that are re-parented to us.
@@ -56,7 +56,7 @@ async fn orphans_are_reaped_and_registered_children_keep_their_status() {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let zombies = zombie_children();
-            let orphans_alive = init::processes()
+            let orphans_alive = reaper::processes()
                 .iter()
                 .filter(|p| p.ppid == std::process::id() as i32 && p.state != 'Z')
                 .count();

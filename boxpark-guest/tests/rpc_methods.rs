@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use boxpark_guest::transport::HybridTransport;
-use boxpark_guest::{events, init, Config, Finally, Shutdown};
+use boxpark_guest::{events, reaper, Config, Finally, Shutdown};
 use boxpark_proto::api::{
     Empty, MkdirRequest, MountRequest, RunRequest, RunResponse, ShutdownRequest, WriteRequest,
 };
@@ -136,7 +136,7 @@ fn server_error<T: std::fmt::Debug>(r: Result<T, Error>) -> String {
 
 /// Live (non-zombie) processes in process group `pgid`.
 fn live_in_group(pgid: i32) -> usize {
-    init::processes()
+    reaper::processes()
         .iter()
         .filter(|p| p.pgrp == pgid && p.state != 'Z')
         .count()

@@ -1,4 +1,4 @@
-//! What the guest does as PID 1 besides serving: reaping orphaned zombies.
+//! Reaping orphaned zombies, which the guest must do as PID 1 (see `boot` for the rest of init).
 //!
 //! Every process whose parent dies is re-parented to PID 1, which must wait for it, or it stays a
 //! zombie forever. But the guest also has children of its own (`Guest.Run`, `launch` proxy
@@ -72,6 +72,7 @@ impl ChildRegistry {
         let pid = child.id().and_then(|p| i32::try_from(p).ok());
         if let Some(p) = pid {
             pids.insert(p);
+            crate::boot::process::unprotect_child(p);
         }
         Ok(RegisteredChild {
             child,
@@ -105,6 +106,12 @@ impl ChildRegistry {
         drop(pids);
         Some(r)
     }
+}
+
+/// Whether a failed spawn failed for want of `/dev/null` (which `Stdio::null()` opens before
+/// the fork): then the error must name it, not the program (a VM without `/dev` mounted).
+pub fn dev_null_missing() -> bool {
+    !std::path::Path::new("/dev/null").exists()
 }
 
 /// A child spawned through a [`ChildRegistry`]; its pid is forgotten when this is dropped.

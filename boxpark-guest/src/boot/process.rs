@@ -1,0 +1,108 @@
+//! What init sets for itself and hands down to every program it starts: the host name, the
+//! default environment, the open-file limit, and its own protection from the OOM killer.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use nix::sys::resource::{setrlimit, Resource};
+
+use super::error::os;
+use super::{BootReport, Error, Outcome};
+
+/// The `PATH` that programs get when the kernel gave init none (it gives none).
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// The host name when the command line names none and the kernel's is unset.
+pub const DEFAULT_HOSTNAME: &str = "boxpark";
+/// Open files allowed when `/proc/sys/fs/nr_open` cannot be read (it is the kernel's default).
+const DEFAULT_NOFILE: u64 = 1 << 20;
+
+static OOM_PROTECTED: AtomicBool = AtomicBool::new(false);
+
+/// Sets the host name: `name`, or [`DEFAULT_HOSTNAME`] when none is given and the kernel's is
+/// `(none)`.
+pub fn hostname(name: Option<&str>, report: &mut BootReport) {
+    let current = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let wanted = match name {
+        Some(n) => n,
+        None if current.is_empty() || current == "(none)" => DEFAULT_HOSTNAME,
+        None => {
+            return report.record(
+                "hostname",
+                Outcome::Skipped(format!("host name stays {current:?}")),
+            )
+        }
+    };
+    let result = nix::unistd::sethostname(wanted)
+        .map(|()| format!("host name set to {wanted:?}"))
+        .map_err(|e| Error::call("sethostname", os(e)));
+    report.result("hostname", result);
+}
+
+/// The default environment of every program the guest starts (with `Env` empty): `PATH`, `HOME`
+/// and `TERM` when the kernel left them out (it gives init `HOME=/` and `TERM=linux`).
+///
+/// Must run before any other thread exists: it changes this process's environment.
+pub fn default_environment(report: &mut BootReport) {
+    let mut set = Vec::new();
+    if std::env::var_os("PATH").is_none() {
+        std::env::set_var("PATH", DEFAULT_PATH);
+        set.push("PATH");
+    }
+    if std::env::var_os("HOME").is_none_or(|h| h == "/") {
+        std::env::set_var("HOME", "/root");
+        set.push("HOME");
+    }
+    if std::env::var_os("TERM").is_none() {
+        std::env::set_var("TERM", "linux");
+        set.push("TERM");
+    }
+    report.record(
+        "environment",
+        if set.is_empty() {
+            Outcome::Skipped("environment already complete".into())
+        } else {
+            Outcome::Done(format!("default environment: set {}", set.join(", ")))
+        },
+    );
+}
+
+/// Raises the open-file limit, soft and hard, to the kernel's maximum (`fs.nr_open`): a Docker
+/// daemon and its containers need far more than the default 1024.
+pub fn raise_open_files(report: &mut BootReport) {
+    let max = std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT_NOFILE);
+    let result = setrlimit(Resource::RLIMIT_NOFILE, max, max)
+        .map(|()| format!("open-file limit raised to {max}"))
+        .map_err(|e| Error::call("setrlimit RLIMIT_NOFILE", os(e)));
+    report.result("rlimit", result);
+}
+
+/// Makes the OOM killer never choose the guest (`oom_score_adj` -1000): without it, the VM
+/// loses its only link to the host. Programs it starts are set back to 0 ([`unprotect_child`]).
+pub fn protect_from_oom(report: &mut BootReport) {
+    let path = "/proc/self/oom_score_adj";
+    let result = std::fs::write(path, "-1000")
+        .map(|()| {
+            OOM_PROTECTED.store(true, Ordering::SeqCst);
+            "OOM killer told to spare the guest (oom_score_adj -1000)".to_owned()
+        })
+        .map_err(|e| Error::path("write", path, e));
+    report.result("oom", result);
+}
+
+/// Gives a child the OOM score a program normally has (0) instead of the guest's -1000, which it
+/// inherited. (A child that forks before this runs passes -1000 on; the window is the few
+/// microseconds between fork and this write.)
+pub fn unprotect_child(pid: i32) {
+    if !OOM_PROTECTED.load(Ordering::Relaxed) {
+        return;
+    }
+    let path = format!("/proc/{pid}/oom_score_adj");
+    if let Err(e) = std::fs::write(&path, "0") {
+        // The child may already have exited.
+        tracing::debug!(pid, error = %e, "cannot reset the child's oom_score_adj");
+    }
+}

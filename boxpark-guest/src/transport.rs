@@ -157,7 +157,13 @@ impl Transport for HybridTransport {
     }
 }
 
-/// Virtio sockets: guest port 1 on any CID, host CID 2.
+/// Whether a connection from vsock CID `cid` may be served: only the host's.
+pub fn host_only(cid: u32) -> bool {
+    cid == boxpark_proto::ports::HOST_CID
+}
+
+/// Virtio sockets: guest port 1 on any CID, host CID 2. Connections to port 1 from any other
+/// CID are refused ([`host_only`]).
 pub struct VsockTransport {
     listener: Mutex<tokio_vsock::VsockListener>,
 }
@@ -180,8 +186,19 @@ impl Transport for VsockTransport {
     fn accept(&self) -> BoxFuture<'_, io::Result<Conn>> {
         Box::pin(async move {
             let listener = self.listener.lock().await;
-            let (conn, _) = listener.accept().await?;
-            Ok(Box::new(conn) as Conn)
+            loop {
+                let (conn, peer) = listener.accept().await?;
+                if host_only(peer.cid()) {
+                    return Ok(Box::new(conn) as Conn);
+                }
+                // A process in this VM (over vsock loopback) or another VM: it could take the RPC
+                // slot while the host is away and run commands as root.
+                tracing::warn!(
+                    peer_cid = peer.cid(),
+                    peer_port = peer.port(),
+                    "refused a vsock connection to port 1 that is not from the host (CID 2)"
+                );
+            }
         })
     }
 
@@ -194,5 +211,19 @@ impl Transport for VsockTransport {
 
     fn describe(&self) -> String {
         "vsock".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_only;
+
+    #[test]
+    fn only_the_host_cid_is_served() {
+        assert!(host_only(2));
+        // VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL (loopback), this or another guest, CID_ANY.
+        for cid in [0, 1, 3, 4, 1000, u32::MAX] {
+            assert!(!host_only(cid), "CID {cid} served");
+        }
     }
 }

@@ -33,7 +33,7 @@ use nix::sys::signal::Signal;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
-use crate::init::RegisteredChild;
+use crate::reaper::RegisteredChild;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -214,9 +214,13 @@ fn start(req: &ProxyRequest) -> io::Result<RegisteredChild<'static>> {
             }
         }
     }
-    crate::init::children()
-        .spawn(&mut cmd)
-        .map_err(|e| io::Error::new(e.kind(), format!("exec {}: {e}", program.display())))
+    crate::reaper::children().spawn(&mut cmd).map_err(|e| {
+        if crate::reaper::dev_null_missing() {
+            io::Error::new(e.kind(), format!("open /dev/null: {e}"))
+        } else {
+            io::Error::new(e.kind(), format!("exec {}: {e}", program.display()))
+        }
+    })
 }
 
 /// The program to run, found as `Guest.Run` finds it (Go's `exec.LookPath` against the guest's

@@ -29,7 +29,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 use super::Error;
-use crate::init::{self, ChildRegistry};
+use crate::reaper::{self, ChildRegistry};
 
 /// Most bytes kept of each of stdout and stderr: 30 MiB, so that a whole `RunResponse` stays under
 /// the 64 MiB message limit of gob-codec's decoders.
@@ -41,7 +41,7 @@ const KILL_WAIT: Duration = Duration::from_secs(5);
 
 /// Runs the request's program to completion, through the process-wide child registry.
 pub async fn run(req: RunRequest) -> Result<RunResponse, Error> {
-    run_with(init::children(), MAX_OUTPUT, req).await
+    run_with(reaper::children(), MAX_OUTPUT, req).await
 }
 
 /// [`run`] with another registry and output limit.
@@ -91,9 +91,13 @@ pub async fn run_with(
         }
     }
 
-    let mut child = registry
-        .spawn(&mut cmd)
-        .map_err(|e| Error::path("fork/exec", program.display().to_string(), e))?;
+    let mut child = registry.spawn(&mut cmd).map_err(|e| {
+        if reaper::dev_null_missing() {
+            Error::path("open", "/dev/null", e)
+        } else {
+            Error::path("fork/exec", program.display().to_string(), e)
+        }
+    })?;
     // From here on, leaving early (an error, or the call being dropped) kills the whole group.
     let mut group = GroupKiller(child.pid());
     let stdin = child.stdin.take();
@@ -342,7 +346,7 @@ mod tests {
         };
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         loop {
-            let alive = init::processes()
+            let alive = reaper::processes()
                 .iter()
                 .filter(|p| p.pgrp == pgid && p.state != 'Z')
                 .count();

@@ -3,8 +3,8 @@
 #
 # usage: scripts/vm/build-guest.sh [OUT]      (OUT defaults to target/vm under the repository root)
 #
-# Writes OUT/boxpark-guest (and OUT/vsock-dial, from the example `vsock_dial`, when the example
-# exists). Prefers the musl target (static by nature); falls back to glibc with crt-static when
+# Writes OUT/boxpark-guest and OUT/vm-peer (the VM tests' peer program, the example `vm_peer`,
+# when it exists). Prefers the musl target (static by nature); falls back to glibc with crt-static when
 # the musl target cannot be installed. Fails when the result is not statically linked: /init
 # in an initramfs has no dynamic loader or libraries beside it.
 set -euo pipefail
@@ -23,11 +23,11 @@ case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
 
 what=(-p boxpark-guest --bin boxpark-guest)
 example=0
-if [[ -f boxpark-guest/examples/vsock_dial.rs || -f boxpark-guest/examples/vsock_dial/main.rs ]]; then
-    what+=(--example vsock_dial)
+if [[ -f boxpark-guest/examples/vm_peer.rs || -f boxpark-guest/examples/vm_peer/main.rs ]]; then
+    what+=(--example vm_peer)
     example=1
 else
-    say "note: no example vsock_dial yet; building the guest alone"
+    say "note: no example vm_peer; building the guest alone"
 fi
 
 musl=x86_64-unknown-linux-musl
@@ -77,7 +77,8 @@ install_static() {
 
 install_static "$bindir/boxpark-guest" "$out/boxpark-guest"
 if ((example)); then
-    install_static "$bindir/examples/vsock_dial" "$out/vsock-dial"
+    install_static "$bindir/examples/vm_peer" "$out/vm-peer"
 else
-    rm -f "$out/vsock-dial"
+    rm -f "$out/vm-peer"
 fi
+rm -f "$out/vsock-dial" # the example that vm_peer replaced

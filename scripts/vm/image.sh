@@ -11,7 +11,7 @@
 #                   for the kernel command line's boxpark.modules=; modules built into the
 #                   kernel are left out.
 # OUT/root.squashfs the root for /dev/vda: busybox with a link per applet in /bin,
-#                   /usr/bin/vsock-dial (when OUT/vsock-dial exists), /etc/passwd, /etc/group,
+#                   /usr/bin/vm-peer (when OUT/vm-peer exists), /etc/passwd, /etc/group,
 #                   /etc/hosts and the marker /etc/boxpark-root ("squashfs root").
 #
 # Nothing is rebuilt when the inputs (guest binaries, kernel, busybox, this script) are unchanged.
@@ -53,7 +53,7 @@ stamp_of() {
     {
         printf 'version %s\ncompress %s\n' "$version" "$compress"
         sha256sum "$0" "$out/boxpark-guest" "$busybox"
-        if [[ -e $out/vsock-dial ]]; then sha256sum "$out/vsock-dial"; fi
+        if [[ -e $out/vm-peer ]]; then sha256sum "$out/vm-peer"; fi
     } | sha256sum | cut -d' ' -f1
 }
 stamp=$(stamp_of)
@@ -157,8 +157,8 @@ done < <("$busybox" --list)
 for a in sh echo cat uname sleep ls mount env true false yes head dd wc nc; do
     [[ -e $rstage/bin/$a ]] || die "busybox has no applet $a"
 done
-if [[ -e $out/vsock-dial ]]; then
-    install -m 0755 "$out/vsock-dial" "$rstage/usr/bin/vsock-dial"
+if [[ -e $out/vm-peer ]]; then
+    install -m 0755 "$out/vm-peer" "$rstage/usr/bin/vm-peer"
 fi
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rstage/etc/passwd"
 printf 'root:x:0:\n' >"$rstage/etc/group"
@@ -168,6 +168,6 @@ rm -f "$out/root.squashfs.tmp"
 mksquashfs "$rstage" "$out/root.squashfs.tmp" -noappend -comp gzip -all-root -no-xattrs -quiet >/dev/null
 mv -f "$out/root.squashfs.tmp" "$out/root.squashfs"
 rm -rf "$rstage"
-say "$out/root.squashfs: $(stat -c %s "$out/root.squashfs") bytes (busybox, $napplets applet links$([[ -e $out/vsock-dial ]] && printf ', vsock-dial'))"
+say "$out/root.squashfs: $(stat -c %s "$out/root.squashfs") bytes (busybox, $napplets applet links$([[ -e $out/vm-peer ]] && printf ', vm-peer'))"
 
 printf '%s\n' "$stamp" >"$out/.image-stamp"

@@ -61,8 +61,8 @@ type VMOptions struct {
 	// Timeout bounds the boot: from the start to the first Info on the event
 	// stream and an RPC connection that answers. 120 s when 0.
 	Timeout time.Duration
-	// Stderr receives the output of vhost-device-vsock and QEMU (discarded
-	// when nil).
+	// Stderr receives the output of vhost-device-vsock (at RUST_LOG=warn
+	// unless RUST_LOG is set) and QEMU (discarded when nil).
 	Stderr io.Writer
 	// GuestCID is the guest's vsock context id: 3 when 0.
 	GuestCID uint32
@@ -296,6 +296,11 @@ func StartVM(ctx context.Context, opts VMOptions) (_ *VMGuest, err error) {
 
 	backend := exec.Command(opts.Backend, opts.backendArgs()...)
 	backend.Stdout, backend.Stderr = out, out
+	if _, ok := os.LookupEnv("RUST_LOG"); !ok {
+		// Its warnings (a refused connection, a failed port allocation) are
+		// what explains a host connection closed without "OK".
+		backend.Env = append(os.Environ(), "RUST_LOG=warn")
+	}
 	backend.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if g.backend, err = startProc("vhost-device-vsock", backend); err != nil {
 		return nil, err
@@ -390,14 +395,14 @@ func (g *VMGuest) Shutdown(ctx context.Context, timeout time.Duration) (*os.Proc
 
 // Reconnect waits for a new Info at event position from or later (the guest
 // booted again, after a reboot) and replaces the RPC connection. It is bounded
-// by ctx.
+// by ctx. When it fails, Client is the old, closed connection (its calls
+// fail), never nil.
 func (g *VMGuest) Reconnect(ctx context.Context, from int) error {
 	if _, err := g.Events.Wait(ctx, from, func(e Event) bool { return e.Info != nil }); err != nil {
 		return fmt.Errorf("no new Info: %w", err)
 	}
 	if g.Client != nil {
 		g.Client.Close()
-		g.Client = nil
 	}
 	c, err := DialRetry(ctx, g.UDS)
 	if err != nil {

@@ -8,7 +8,9 @@
 //! - A symbolic link is followed as Go's `os.WriteFile` follows it: the file it (finally) points
 //!   to is what is replaced, atomically, in that file's directory; the link stays a link. A
 //!   dangling link creates its target.
-//! - Any other existing file (a FIFO, a character device, a file under `/proc/sys`): opened
+//! - Any other existing file (a FIFO, a character device), and any file on one of the kernel's
+//!   interface filesystems (procfs, sysfs, cgroup, debugfs, …: `/proc/sys/vm/swappiness` is a
+//!   "regular" file there, but nothing can be created beside it): opened
 //!   `O_WRONLY|O_TRUNC` without `O_CREAT` and written in place, with no fsync and no mode change.
 //!   Opening a FIFO waits for a reader, as in Go.
 //! - A directory: `open <path>: is a directory`.
@@ -52,7 +54,9 @@ pub(crate) fn write_file(path: &str, data: &[u8], mode: u32) -> Result<(), Error
             path,
             io::Error::from_raw_os_error(libc::EISDIR),
         )),
-        Ok(m) if m.is_file() => replace(path, &target, data, mode, Some(&m)),
+        Ok(m) if m.is_file() && !on_kernel_filesystem(&target) => {
+            replace(path, &target, data, mode, Some(&m))
+        }
         Ok(_) => write_in_place(path, &target, data),
         // open(2) with O_CREAT on "missing/" fails so.
         Err(e) if e.kind() == io::ErrorKind::NotFound && path.ends_with('/') => Err(Error::path(
@@ -89,7 +93,25 @@ fn follow_symlinks(path: &str) -> Result<PathBuf, Error> {
     ))
 }
 
-/// Writes a non-regular file in place.
+/// Whether `path` is on one of the kernel's interface filesystems (`/proc/sys`, `/sys`,
+/// cgroups, …), whose files are "regular" but can only be written in place: no file can be
+/// created beside them to rename over them.
+fn on_kernel_filesystem(path: &Path) -> bool {
+    use nix::sys::statfs::{self, statfs};
+    const KERNEL: [statfs::FsType; 8] = [
+        statfs::PROC_SUPER_MAGIC,
+        statfs::SYSFS_MAGIC,
+        statfs::CGROUP2_SUPER_MAGIC,
+        statfs::CGROUP_SUPER_MAGIC,
+        statfs::DEBUGFS_MAGIC,
+        statfs::SECURITYFS_MAGIC,
+        statfs::TRACEFS_MAGIC,
+        statfs::BPF_FS_MAGIC,
+    ];
+    statfs(path).is_ok_and(|s| KERNEL.contains(&s.filesystem_type()))
+}
+
+/// Writes a non-regular file (or a kernel interface file) in place.
 fn write_in_place(path: &str, target: &Path, data: &[u8]) -> Result<(), Error> {
     let mut f = OpenOptions::new()
         .write(true)
@@ -189,6 +211,17 @@ mod tests {
     fn suffixes_differ() {
         let a: std::collections::BTreeSet<u32> = (0..100).map(|_| random_suffix()).collect();
         assert!(a.len() > 90);
+    }
+
+    #[test]
+    fn kernel_files_are_written_in_place() {
+        assert!(on_kernel_filesystem(Path::new("/proc/sys/vm/swappiness")));
+        assert!(!on_kernel_filesystem(&std::env::temp_dir()));
+        // A procfs file that is "regular" and harmless to write: this thread's name. Replacing
+        // it by rename would fail (nothing can be created in /proc).
+        let comm = "/proc/thread-self/comm";
+        write_file(comm, b"bp-write-test", 0).expect("write in place");
+        assert_eq!(fs::read_to_string(comm).expect("read"), "bp-write-test\n");
     }
 
     #[test]

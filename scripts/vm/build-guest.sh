@@ -5,7 +5,7 @@
 #
 # Writes OUT/boxpark-guest and OUT/vm-peer (the VM tests' peer program, the example `vm_peer`,
 # when it exists). Prefers the musl target (static by nature); falls back to glibc with crt-static when
-# the musl target cannot be installed. Fails when the result is not statically linked: /init
+# the musl target cannot be installed (BUILD_GUEST_TARGET=gnu forces that fallback). Fails when the result is not statically linked: /init
 # in an initramfs has no dynamic loader or libraries beside it.
 set -euo pipefail
 
@@ -32,8 +32,10 @@ fi
 
 musl=x86_64-unknown-linux-musl
 gnu=x86_64-unknown-linux-gnu
-have_musl() { rustup target list --installed 2>/dev/null | grep -qx "$musl"; }
-if ! have_musl; then
+have_musl() {
+    [[ ${BUILD_GUEST_TARGET:-} != gnu ]] && rustup target list --installed 2>/dev/null | grep -qx "$musl"
+}
+if [[ ${BUILD_GUEST_TARGET:-} != gnu ]] && ! have_musl; then
     say "adding the $musl target"
     rustup target add "$musl" >&2 || true
 fi

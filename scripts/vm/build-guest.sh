@@ -17,6 +17,11 @@ out=$(cd "$out" && pwd)
 
 say() { printf 'build-guest: %s\n' "$*" >&2; }
 
+# One build into OUT at a time (several people may run the VM tests at once); cargo locks its
+# own target directory.
+exec 9>"$out/.build-guest.lock"
+flock 9
+
 cd "$root"
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 case $target_dir in /*) ;; *) target_dir=$root/$target_dir ;; esac
@@ -57,7 +62,7 @@ bindir=$target_dir/$target/release
 # install SRC DEST: strip a copy, check that it is static, move it into place.
 install_static() {
     local src=$1 dest=$2 tmp desc
-    tmp=$dest.tmp
+    tmp=$dest.tmp.$$
     cp "$src" "$tmp"
     strip "$tmp"
     desc=$(file -b "$tmp")

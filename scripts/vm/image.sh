@@ -29,6 +29,11 @@ die() {
     exit 1
 }
 
+# One image build in OUT at a time. Outputs are replaced by rename, so a VM that is already
+# running keeps the files it opened.
+exec 9>"$out/.image.lock"
+flock 9
+
 # The modules the guest loads (boxpark.modules=): virtio transport and vsock, the root disk,
 # the overlay root, the NIC. Their dependencies are added, and put first, by depends=.
 wanted=(

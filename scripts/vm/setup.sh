@@ -23,6 +23,10 @@ out=$(cd "$out" && pwd)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
+# One setup of OUT at a time.
+exec 9>"$out/.setup.lock"
+flock 9
+
 # --- Debian packages -----------------------------------------------------------------------
 # package -> a file that shows it is installed
 declare -A need=(

@@ -17,6 +17,7 @@
 //! peers are not ours.
 
 use std::io;
+use std::os::linux::net::SocketAddrExt;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -82,14 +83,17 @@ async fn serve(net: &str, addr: &str, sink: bool) -> io::Result<()> {
             }
         }
         "unixgram" => {
+            // std's socket: it can answer a peer bound to an abstract name (as the guest's
+            // proxy sockets are), which tokio's send_to (paths only) cannot. Blocking is fine:
+            // this server is all the program does.
             let _ = std::fs::remove_file(addr);
-            let s = UnixDatagram::bind(addr)?;
+            let s = std::os::unix::net::UnixDatagram::bind(addr)?;
             ready();
             let mut buf = vec![0u8; MAX_DATAGRAM];
             loop {
-                let (n, from) = s.recv_from(&mut buf).await?;
-                if let Some(path) = from.as_pathname() {
-                    s.send_to(&buf[..n], path).await?;
+                let (n, from) = s.recv_from(&mut buf)?;
+                if from.as_pathname().is_some() || from.as_abstract_name().is_some() {
+                    s.send_to_addr(&buf[..n], &from)?;
                 }
             }
         }

@@ -46,7 +46,11 @@ func testMeasure(t *testing.T, vm *VM) {
 	rows = append(rows, measurement{"QEMU start to Info", vm.BootTime.Round(time.Millisecond).String(), "", "TCG, 1 vCPU"})
 
 	vmRTT := mkdirRoundTrip(t, vm.Client)
-	vmRate := proxyThroughput(t, vm.UDS, func(args ...string) (io.Closer, error) { return launchReady(t, vm.UDS, args...) })
+	vmRate := proxyThroughput(t, vm.UDS, func(args ...string) (io.Closer, error) {
+		// Ended at the end of the test, with the launch connection.
+		startPeer(t, vm, args...)
+		return io.NopCloser(nil), nil
+	})
 
 	// The same static binaries on this machine, over the hybrid emulation.
 	local := startLocalRelease(t, vm.Out)
@@ -148,32 +152,6 @@ func freeLoopbackAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// launchReady starts a vm-peer server in the guest behind uds with a launch
-// connection and waits for its "ready" line; closing the result ends it.
-func launchReady(t *testing.T, uds string, args ...string) (io.Closer, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	conn, lr, err := host.LaunchContext(ctx, uds, contract.ProxyRequest{Network: "launch", Address: "vm-peer", Args: args})
-	if err != nil {
-		return nil, err
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(callTimeout))
-	for {
-		out, err := lr.Next()
-		if err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("vm-peer %q: %v", args, err)
-		}
-		for _, l := range out.Lines {
-			if l == "ready" {
-				_ = conn.SetReadDeadline(time.Time{})
-				return conn, nil
-			}
-		}
-	}
 }
 
 // localPeer is a vm-peer server on this machine (its sink and echo modes

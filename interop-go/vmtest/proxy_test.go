@@ -173,22 +173,12 @@ func testProxyUnixgram(t *testing.T, vm *VM) {
 	t.Run("echo", func(t *testing.T) {
 		startPeer(t, vm, "echo", "unixgram", proxyUnixgramPath)
 		d := openDatagrams(t, vm, contract.ProxyRequest{Network: "unixgram", Address: proxyUnixgramPath})
-		for i, m := range []string{"READY=1", strings.Repeat("w", 3000)} {
+		for _, m := range []string{"READY=1", strings.Repeat("w", 3000)} {
 			if err := d.Send([]byte(m)); err != nil {
 				t.Fatal(err)
 			}
 			_ = d.Conn().SetReadDeadline(time.Now().Add(callTimeout / 4))
 			got, err := d.Recv()
-			var ne net.Error
-			if i == 0 && errors.As(err, &ne) && ne.Timeout() {
-				// The datagram did reach the guest's socket (to_listen_socket
-				// shows it), but vm_peer.rs answers only senders with a path
-				// (from.as_pathname()), and the guest's proxy socket has an
-				// abstract name, as PROTOCOL.md says.
-				t.Skipf("KNOWN ISSUE (vm-peer, not the guest): vm-peer echo unixgram did not answer within %v; "+
-					"vm_peer.rs replies only to pathname senders, and the guest's proxy socket is bound to the abstract name "+
-					"boxpark-guest/proxy/<pid>/<n>: vm-peer must also answer as_abstract_name() senders", callTimeout/4)
-			}
 			if err != nil {
 				t.Fatalf("the echo of %.20q: %v", m, err)
 			}

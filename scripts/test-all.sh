@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of the project: Rust (workspace, all features) and Go (interop-go, including the
-# cross-language tests that run the Rust examples). Exits non-zero on the first failure.
+# Every test of the project: Rust (workspace, all features), Go (interop-go, including the
+# cross-language tests that run the Rust examples), and the guest booted in a real QEMU VM.
+# Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,5 +31,11 @@ fi
 
 step "go test (with the Rust side of the interop tests)"
 (cd interop-go && GOB_RUST_INTEROP=1 go test -count=1 -timeout 30m ./...)
+
+step "the guest as /init in a real QEMU VM over virtio-vsock (scripts/vm/run-tests.sh)"
+# Installs its Debian packages, fetches a Debian kernel, builds the patched vhost-device-vsock and
+# the static guest, then boots one VM and runs interop-go/vmtest against it. Bounded: the Go
+# tests by their own timeout, everything together by this one.
+timeout --kill-after=30s 20m bash scripts/vm/run-tests.sh
 
 printf '\nall tests passed\n'

@@ -14,6 +14,11 @@
 // Flags: -root <workspace root> (found from the current directory when not
 // given), -guest <prebuilt binary> (skips cargo),
 // -v (the guest's own stderr too).
+//
+// With -vm OUT it runs the same steps against the guest booted as /init in a
+// QEMU VM instead, from the files that scripts/vm/{setup,build-guest,image}.sh
+// leave in OUT (scripts/vm/quickstart.sh does all of it), with -accel tcg (the
+// default) or kvm; see vm.go.
 package main
 
 import (
@@ -44,19 +49,44 @@ const budget = 60 * time.Second
 func main() {
 	root := flag.String("root", "", "the Rust workspace root (default: the nearest directory above the current one with a workspace Cargo.toml)")
 	bin := flag.String("guest", "", "a boxpark-guest binary to use instead of building one")
-	verbose := flag.Bool("v", false, "copy the guest's stderr to this program's stderr")
+	verbose := flag.Bool("v", false, "copy the guest's stderr to this program's stderr (with -vm: QEMU's and vhost-device-vsock's output)")
+	vmOut := flag.String("vm", "", "boot the guest in a QEMU VM from `OUT` of scripts/vm (target/vm) instead of running it locally")
+	accel := flag.String("accel", "tcg", "with -vm: the QEMU accelerator, tcg or kvm")
 	flag.Parse()
+	if *vmOut != "" {
+		os.Exit(runVM(*vmOut, *accel, *verbose))
+	}
 	os.Exit(run(*root, *bin, *verbose))
+}
+
+// guest is what the steps use of a guest, local or in a VM.
+type guest struct {
+	Client *host.Client
+	Events *host.EventServer
+	UDS    string
 }
 
 // quickstart holds the session and counts failures.
 type quickstart struct {
-	ctx    context.Context
-	g      *host.LocalGuest
-	dir    string
+	ctx    context.Context // the steps' budget, ended by Ctrl-C too
+	sig    context.Context // ended by Ctrl-C (or SIGTERM) only
+	g      guest
+	dir    string // the local mode's temporary directory
 	failed int
 	conns  chan *host.HostConn
+	// slow multiplies every step's time limit (a VM under TCG is slow).
+	slow int
+	// wantIP, when set, is the address Info must show.
+	wantIP string
 }
+
+func newQuickstart() *quickstart {
+	return &quickstart{conns: make(chan *host.HostConn, 16), slow: 1}
+}
+
+// handleHostConn is the host-proxy handler: connections go to the step
+// that expects them.
+func (q *quickstart) handleHostConn(h *host.HostConn) { q.conns <- h }
 
 func (q *quickstart) report(step string, err error, format string, args ...any) {
 	if err != nil {
@@ -68,7 +98,35 @@ func (q *quickstart) report(step string, err error, format string, args ...any) 
 }
 
 func (q *quickstart) within(d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(q.ctx, d)
+	return context.WithTimeout(q.ctx, d*time.Duration(q.slow))
+}
+
+// steps runs each step in turn; after Ctrl-C or the end of the budget, it
+// skips the rest (the step that was running then has failed already).
+func (q *quickstart) steps(steps ...func()) {
+	for _, step := range steps {
+		if q.ctx.Err() == nil {
+			step()
+			continue
+		}
+		q.failed++
+		if q.sig.Err() != nil {
+			fmt.Println("stopped: interrupted; the other steps are skipped")
+		} else {
+			fmt.Printf("stopped: the %v budget has run out; the other steps are skipped\n", budget)
+		}
+		return
+	}
+}
+
+// summary prints the outcome and returns the exit status.
+func (q *quickstart) summary() int {
+	if q.failed > 0 {
+		fmt.Printf("\n%d step(s) failed\n", q.failed)
+		return 1
+	}
+	fmt.Println("\nevery step worked")
+	return 0
 }
 
 func run(root, bin string, verbose bool) int {
@@ -103,7 +161,8 @@ func run(root, bin string, verbose bool) int {
 	}
 	defer os.RemoveAll(dir)
 
-	q := &quickstart{ctx: ctx, dir: dir, conns: make(chan *host.HostConn, 16)}
+	q := newQuickstart()
+	q.ctx, q.sig, q.dir = ctx, sigCtx, dir
 	var stderr io.Writer = io.Discard
 	if verbose {
 		stderr = os.Stderr
@@ -113,33 +172,29 @@ func run(root, bin string, verbose bool) int {
 		Binary:       bin,
 		Dir:          dir,
 		Stderr:       stderr,
-		ProxyHandler: func(h *host.HostConn) { q.conns <- h },
+		ProxyHandler: q.handleHostConn,
 	})
 	if err != nil {
 		q.report("start", err, "")
 		return 1
 	}
-	q.g = g
+	q.g = guest{Client: g.Client, Events: g.Events, UDS: g.UDS}
 	defer g.Close()
 	q.report("start", nil, "guest pid %d on hybrid:%s, RPC connection open after %v",
 		g.PID(), g.UDS, time.Since(start).Round(time.Millisecond))
 
-	q.events()
-	q.runUname()
-	q.mkdirWriteFile()
-	q.listenHostProxy()
-	q.launch()
-	q.unixProxyHTTP()
-	q.mount()
-	q.showLogs()
-	q.shutdown()
-
-	if q.failed > 0 {
-		fmt.Printf("\n%d step(s) failed\n", q.failed)
-		return 1
-	}
-	fmt.Println("\nevery step worked")
-	return 0
+	q.steps(
+		q.events,
+		q.runUname,
+		func() { q.mkdirWriteFile(filepath.Join(dir, "etc", "demo"), isHostDir) },
+		func() { q.listenHostProxy("client", dialPing) },
+		q.launch,
+		q.unixProxyHTTP,
+		q.mount,
+		func() { q.showLogs("the first info-or-above Logs:", nil) },
+		func() { q.shutdown(g) },
+	)
+	return q.summary()
 }
 
 // events: the first event must be Info.
@@ -152,6 +207,9 @@ func (q *quickstart) events() {
 	}
 	if err == nil && e.Info.Version == "" {
 		err = errors.New("Info.Version is empty")
+	}
+	if err == nil && q.wantIP != "" && e.Info.IP != q.wantIP {
+		err = fmt.Errorf("Info.IP is %q, want %q", e.Info.IP, q.wantIP)
 	}
 	if err != nil {
 		q.report("events", err, "")
@@ -174,15 +232,14 @@ func (q *quickstart) runUname() {
 	q.report("Run", nil, "uname -a -> %s (exit 0)", strings.TrimSpace(string(resp.Stdout)))
 }
 
-func (q *quickstart) mkdirWriteFile() {
+// mkdirWriteFile creates confDir in the guest, checks it with isDir, writes
+// a file in it and reads the file back through a file proxy connection.
+func (q *quickstart) mkdirWriteFile(confDir string, isDir func(ctx context.Context, path string) error) {
 	ctx, cancel := q.within(10 * time.Second)
 	defer cancel()
-	confDir := filepath.Join(q.dir, "etc", "demo")
 	err := q.g.Client.Mkdir(ctx, contract.MkdirRequest{Path: confDir, Mode: 0o755})
 	if err == nil {
-		if fi, serr := os.Stat(confDir); serr != nil || !fi.IsDir() {
-			err = fmt.Errorf("no directory at %s after Mkdir: %v", confDir, serr)
-		}
+		err = isDir(ctx, confDir)
 	}
 	q.report("Mkdir", err, "%s (with its parents)", confDir)
 	if err != nil {
@@ -202,9 +259,19 @@ func (q *quickstart) mkdirWriteFile() {
 	q.report("file", err, "read back through a file proxy: %q", bytes.TrimSpace(got))
 }
 
+// pingClient is a client of the guest's socket that has sent "ping\n";
+// reply waits for its answer; ended is closed should it end on its own
+// (nil when it cannot).
+type pingClient interface {
+	reply() (string, error)
+	ended() <-chan struct{}
+	close()
+}
+
 // listenHostProxy: a TCP socket in the guest whose connections come to the
-// host's proxy server; the host answers.
-func (q *quickstart) listenHostProxy() {
+// host's proxy server; a client (started by dial) sends "ping", the host
+// answers "pong: ping" and half-closes.
+func (q *quickstart) listenHostProxy(client string, dial func(ctx context.Context, addr string) (pingClient, error)) {
 	ctx, cancel := q.within(10 * time.Second)
 	defer cancel()
 	resp, err := q.g.Client.Listen(ctx, contract.ListenRequest{Network: "tcp", Address: "127.0.0.1:0"})
@@ -213,38 +280,64 @@ func (q *quickstart) listenHostProxy() {
 		return
 	}
 	q.report("Listen", nil, "tcp 127.0.0.1:0 -> bound at %s", resp.Address)
-	c, err := net.DialTimeout("tcp", resp.Address, 5*time.Second)
+	c, err := dial(ctx, resp.Address)
 	if err != nil {
 		q.report("host proxy", err, "")
 		return
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(c, "ping\n")
+	defer c.close()
 	var h *host.HostConn
 	select {
 	case h = <-q.conns:
+	case <-c.ended():
+		_, err := c.reply()
+		q.report("host proxy", fmt.Errorf("%s ended before a connection came to host port 2: %v", client, err), "")
+		return
 	case <-ctx.Done():
 		q.report("host proxy", errors.New("no connection on host port 2"), "")
 		return
 	}
 	defer h.Close()
-	_ = h.Conn.SetDeadline(time.Now().Add(10 * time.Second))
+	_ = h.Conn.SetDeadline(time.Now().Add(10 * time.Second * time.Duration(q.slow)))
 	line, err := bufio.NewReader(h.Conn).ReadString('\n')
 	if err == nil {
 		_, err = io.WriteString(h.Conn, "pong: "+line)
 	}
+	if err == nil {
+		err = host.CloseWrite(h.Conn)
+	}
 	var reply string
 	if err == nil {
-		reply, err = bufio.NewReader(c).ReadString('\n')
+		reply, err = c.reply()
 	}
 	if err == nil && reply != "pong: ping\n" {
-		err = fmt.Errorf("client got %q", reply)
+		err = fmt.Errorf("%s got %q", client, reply)
 	}
 	r := h.Request
-	q.report("host proxy", err, "ConnectionRequest{%s listen=%s local=%s remote=%s}; client sent \"ping\", host answered %q",
-		r.Network, r.ListenAddress, r.LocalAddress, r.RemoteAddress, strings.TrimSpace(reply))
+	q.report("host proxy", err, "ConnectionRequest{%s listen=%s local=%s remote=%s}; %s sent \"ping\", host answered %q",
+		r.Network, r.ListenAddress, r.LocalAddress, r.RemoteAddress, client, strings.TrimSpace(reply))
 }
+
+// tcpPing is the local mode's client: this process, over the host's
+// loopback (the local guest's network is the host's).
+type tcpPing struct{ c net.Conn }
+
+func dialPing(_ context.Context, addr string) (pingClient, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, "ping\n"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return tcpPing{c}, nil
+}
+
+func (t tcpPing) reply() (string, error) { return bufio.NewReader(t.c).ReadString('\n') }
+func (t tcpPing) ended() <-chan struct{} { return nil }
+func (t tcpPing) close()                 { t.c.Close() }
 
 func (q *quickstart) launch() {
 	ctx, cancel := q.within(15 * time.Second)
@@ -354,6 +447,14 @@ func (q *quickstart) mount() {
 	q.report("Mount", err, "tmpfs on %s (root), seen in /proc/self/mountinfo, then unmounted with Run umount", target)
 }
 
+// isHostDir checks a directory the local guest made: on this machine.
+func isHostDir(_ context.Context, path string) error {
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		return fmt.Errorf("no directory at %s after Mkdir: %v", path, err)
+	}
+	return nil
+}
+
 func isMountPoint(path string) bool {
 	info, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
@@ -367,12 +468,13 @@ func isMountPoint(path string) bool {
 	return false
 }
 
-// showLogs prints a few Logs from the event stream.
-func (q *quickstart) showLogs() {
+// showLogs prints a few of the Logs at info level or above on the event
+// stream: those that pick selects (all when pick is nil), under heading.
+func (q *quickstart) showLogs(heading string, pick func(*contract.Log) bool) {
 	events := q.g.Events.Events()
 	var logs []string
 	for _, e := range events {
-		if e.Log != nil && e.Log.Level >= 0 {
+		if e.Log != nil && e.Log.Level >= 0 && (pick == nil || pick(e.Log)) {
 			logs = append(logs, host.FormatLog(e.Log))
 		}
 	}
@@ -380,7 +482,7 @@ func (q *quickstart) showLogs() {
 		q.report("logs", errors.New("no Log at info level or above on the event stream"), "")
 		return
 	}
-	q.report("logs", nil, "%d events so far; the first info-or-above Logs:", len(events))
+	q.report("logs", nil, "%d events so far; %s", len(events), heading)
 	for i, l := range logs {
 		if i == 6 {
 			fmt.Printf("             ... (%d more)\n", len(logs)-i)
@@ -393,11 +495,11 @@ func (q *quickstart) showLogs() {
 	}
 }
 
-func (q *quickstart) shutdown() {
+func (q *quickstart) shutdown(g *host.LocalGuest) {
 	ctx, cancel := q.within(10 * time.Second)
 	defer cancel()
 	start := time.Now()
-	state, err := q.g.Shutdown(ctx, 5*time.Second)
+	state, err := g.Shutdown(ctx, 5*time.Second)
 	if err == nil && state.ExitCode() != 0 {
 		err = fmt.Errorf("the guest exited with %v", state)
 	}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the guest for the VM's initramfs: a static, stripped release binary.
+# Builds the guest for the VM's initramfs: a static, stripped binary (Cargo profile `initramfs`:
+# release with LTO and one codegen unit, for size).
 #
 # usage: scripts/vm/build-guest.sh [OUT]      (OUT defaults to target/vm under the repository root)
 #
@@ -46,18 +47,18 @@ if [[ ${BUILD_GUEST_TARGET:-} != gnu ]] && ! have_musl; then
 fi
 if have_musl; then
     target=$musl
-    say "cargo build --release --target $target ${what[*]}"
-    cargo build --release --target "$target" "${what[@]}"
+    say "cargo build --profile initramfs --target $target ${what[*]}"
+    cargo build --profile initramfs --target "$target" "${what[@]}"
 else
     # With an explicit --target, RUSTFLAGS applies to the target's crates only, not to build
     # scripts and proc macros (which must stay dynamic to run on this machine).
     target=$gnu
     say "no $musl target; falling back to glibc with crt-static"
     RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-        cargo build --release --target "$target" "${what[@]}"
+        cargo build --profile initramfs --target "$target" "${what[@]}"
 fi
 
-bindir=$target_dir/$target/release
+bindir=$target_dir/$target/initramfs
 
 # install SRC DEST: strip a copy, check that it is static, move it into place.
 install_static() {

@@ -4,7 +4,6 @@ package e2e
 // bounded waits, and the helper mode of the test binary.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,12 +11,12 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 const interopEnv = "GOB_RUST_INTEROP"
@@ -97,32 +96,13 @@ func requireGuest(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes (the guest's
-// stderr) and reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // guest is one guest process for one test.
 type guest struct {
 	*host.LocalGuest
 	t      *testing.T
 	dir    string // short temporary directory: sockets and files
 	ctx    context.Context
-	stderr *syncBuffer
+	stderr *hosttest.SyncBuffer
 }
 
 type guestOpts struct {
@@ -161,7 +141,7 @@ func startGuestWith(t *testing.T, o guestOpts) *guest {
 	t.Helper()
 	requireGuest(t)
 	dir := shortTempDir(t)
-	g := &guest{t: t, dir: dir, ctx: testContext(t), stderr: &syncBuffer{}}
+	g := &guest{t: t, dir: dir, ctx: testContext(t), stderr: &hosttest.SyncBuffer{}}
 	env := append(os.Environ(), guestEnvMark+"=present", "RUST_BACKTRACE=1")
 	lg, err := host.StartLocal(g.ctx, host.LocalOptions{
 		Binary:       guestBin,
@@ -298,21 +278,10 @@ func expectClosed(t *testing.T, conn net.Conn, d time.Duration) []byte {
 	return data
 }
 
-// serverError returns the guest's error text, failing the test when err is
-// nil or not an error answered by the guest.
+// serverError returns the guest's error text (see hosttest.ServerError).
 func serverError(t *testing.T, what string, err error) string {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: succeeded, want an error", what)
-	}
-	msg, ok := host.IsServerError(err)
-	if !ok {
-		t.Fatalf("%s: %v (%T), want an error answered by the guest", what, err, err)
-	}
-	if msg == "" {
-		t.Fatalf("%s: empty error text", what)
-	}
-	return msg
+	return hosttest.ServerError(t, what, err)
 }
 
 // Log levels (log/slog).

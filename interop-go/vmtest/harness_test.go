@@ -20,19 +20,18 @@
 package vmtest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 // Environment.
@@ -111,7 +110,7 @@ type VM struct {
 	Dir           string // this VM's run directory
 	KernelVersion string // OUT/kernel-version
 	Options       host.VMOptions
-	output        *syncBuffer // vhost-device-vsock's and QEMU's output
+	output        *hosttest.SyncBuffer // vhost-device-vsock's and QEMU's output
 }
 
 // TestVM boots one VM and runs every registered case against it, by phase.
@@ -191,7 +190,7 @@ func bootVM(t *testing.T, adjust func(*host.VMOptions)) *VM {
 		Out:           out,
 		Dir:           dir,
 		KernelVersion: readLine(t, filepath.Join(out, "kernel-version")),
-		output:        &syncBuffer{},
+		output:        &hosttest.SyncBuffer{},
 	}
 	cmdline := []string{
 		"boxpark.modules=" + readLine(t, filepath.Join(out, "modules.txt")),
@@ -303,24 +302,6 @@ func (vm *VM) runOK(t *testing.T, command string, args ...string) string {
 		t.Fatalf("Run %s %q: exit %d, stdout %q, stderr %q", command, args, resp.ExitCode, resp.Stdout, resp.Stderr)
 	}
 	return string(resp.Stdout)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // tail is at most the last n bytes of s.

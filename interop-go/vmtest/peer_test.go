@@ -16,6 +16,7 @@ import (
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 // peerBin is the test VM's peer program (boxpark-guest/examples/vm_peer.rs),
@@ -201,21 +202,10 @@ func stillServes(t *testing.T, vm *VM) {
 	}
 }
 
-// serverError returns the guest's error text, failing t when err is nil or
-// not an error the guest answered.
+// serverError returns the guest's error text (see hosttest.ServerError).
 func serverError(t *testing.T, what string, err error) string {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: succeeded, want an error", what)
-	}
-	msg, ok := host.IsServerError(err)
-	if !ok {
-		t.Fatalf("%s: %v (%T), want an error answered by the guest", what, err, err)
-	}
-	if msg == "" {
-		t.Fatalf("%s: empty error text", what)
-	}
-	return msg
+	return hosttest.ServerError(t, what, err)
 }
 
 // nextHostConn waits (callTimeout) for the next host-proxy connection for

@@ -17,6 +17,7 @@ import (
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 func init() {
@@ -217,51 +218,13 @@ func testProxyFile(t *testing.T, vm *VM) {
 func testProxyLaunch(t *testing.T, vm *VM) {
 	_, lr := launchOnce(t, vm, contract.ProxyRequest{
 		Address: "sh",
-		Args:    []string{"-c", "i=1; while [ $i -le 200 ]; do echo line$i; i=$((i+1)); done; echo err1 >&2; echo err2 >&2; exit 7"},
+		Args:    []string{"-c", hosttest.BatchingScript},
 	})
 	res, err := lr.Collect()
 	if err != nil {
 		t.Fatalf("launch stream: %v (so far: %d messages)", err, len(res.Batches))
 	}
-	var want []string
-	for i := 1; i <= 200; i++ {
-		want = append(want, "line"+strconv.Itoa(i))
-	}
-	if strings.Join(res.Stdout, ",") != strings.Join(want, ",") {
-		t.Errorf("stdout lines: %d, want line1..line200 in order (first %q)", len(res.Stdout), res.Stdout[:min(3, len(res.Stdout))])
-	}
-	if strings.Join(res.Stderr, ",") != "err1,err2" {
-		t.Errorf("stderr lines %q, want [err1 err2]", res.Stderr)
-	}
-	if res.ExitCode != 7 {
-		t.Errorf("exit code %d, want 7", res.ExitCode)
-	}
-	stdoutBatches := 0
-	for i, b := range res.Batches {
-		last := i == len(res.Batches)-1
-		if b.Exited != last {
-			t.Errorf("message %d of %d: Exited %v", i, len(res.Batches), b.Exited)
-		}
-		if last {
-			if b.Stream != 0 || len(b.Lines) != 0 {
-				t.Errorf("final message %+v: want Stream 0 and no lines", b)
-			}
-			continue
-		}
-		if b.Stream != 1 && b.Stream != 2 {
-			t.Errorf("message %d: Stream %d", i, b.Stream)
-		}
-		if len(b.Lines) == 0 || len(b.Lines) > 64 {
-			t.Errorf("message %d: %d lines, want 1..64", i, len(b.Lines))
-		}
-		if b.Stream == 1 {
-			stdoutBatches++
-		}
-	}
-	if stdoutBatches < 4 {
-		t.Errorf("200 stdout lines came in %d batches: at most 64 lines per batch means at least 4", stdoutBatches)
-	}
-	t.Logf("%d messages; stdout in %d batches", len(res.Batches), stdoutBatches)
+	hosttest.CheckBatching(t, res)
 }
 
 // procState is the state letter of /proc/<pid>/stat in the guest ("" when

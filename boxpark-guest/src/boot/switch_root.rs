@@ -129,7 +129,8 @@ fn move_mount(from: &str, to: &str) -> Result<(), Error> {
 }
 
 /// Deletes the initramfs's files, staying on its filesystem; returns the bytes freed. Does
-/// nothing unless `/` really is a ramfs or tmpfs (never on a disk).
+/// nothing unless this is PID 1 started as the initramfs's `/init` and `/` really is a ramfs or
+/// tmpfs (never on a disk, never in a container started with `--init`).
 fn free_initramfs() -> u64 {
     let is_ram = nix::sys::statfs::statfs("/")
         .map(|s| {
@@ -140,7 +141,8 @@ fn free_initramfs() -> u64 {
     let Ok(root) = std::fs::metadata("/") else {
         return 0;
     };
-    if !is_ram {
+    let initramfs = std::process::id() == 1 && Path::new("/init").is_file();
+    if !is_ram || !initramfs {
         return 0;
     }
     remove_tree(Path::new("/"), root.dev(), 0)

@@ -37,9 +37,9 @@ use tokio::net::{TcpListener, UdpSocket, UnixDatagram, UnixListener};
 use tokio::sync::Semaphore;
 use tokio::task::{AbortHandle, JoinSet};
 
+use crate::network::{DatagramNetwork, ListenNetwork, StreamNetwork};
 use crate::transport::{Conn, Transport};
 use crate::Guest;
-use addr::Family;
 
 /// Largest datagram buffer a `Listen` may ask for; larger `BufferSize`s are cut to this.
 pub const MAX_BUFFER_SIZE: usize = 1 << 20;
@@ -141,9 +141,10 @@ pub async fn listen(guest: &Arc<Guest>, req: ListenRequest) -> Result<ListenResp
         ListenAddress: req.Address.clone(),
         ..ConnectionRequest::default()
     };
-    let (task, path, address) = match network {
-        "tcp" | "tcp4" | "tcp6" => {
-            let family = Family::of(network);
+    let kind = ListenNetwork::parse(network)
+        .map_err(|_| format!("listen {network}: unknown network {network}"))?;
+    let (task, path, address) = match kind {
+        ListenNetwork::Stream(StreamNetwork::Tcp(family)) => {
             let bind = addr::resolve(network, &req.Address, family).await?;
             let listener = addr::bind_ip(network, bind, family, |a| async move {
                 TcpListener::bind(a).await
@@ -156,7 +157,7 @@ pub async fn listen(guest: &Arc<Guest>, req: ListenRequest) -> Result<ListenResp
             let task = tokio::spawn(serve_streams(listener, transport, template));
             (task.abort_handle(), None, addr::go_socket_addr(&local))
         }
-        "unix" => {
+        ListenNetwork::Stream(StreamNetwork::Unix) => {
             let path = addr::unix_path(network, &req.Address)?;
             let listener = UnixListener::bind(&path)
                 .map_err(|e| addr::op_error(network, &req.Address, "bind", &e))?;
@@ -164,9 +165,8 @@ pub async fn listen(guest: &Arc<Guest>, req: ListenRequest) -> Result<ListenResp
             let task = tokio::spawn(serve_streams(listener, transport, template));
             (task.abort_handle(), Some(path), req.Address.clone())
         }
-        "udp" | "udp4" | "udp6" => {
+        ListenNetwork::Datagram(DatagramNetwork::Udp(family)) => {
             let size = buffer_size(&req)?;
-            let family = Family::of(network);
             let bind = addr::resolve(network, &req.Address, family).await?;
             let socket = addr::bind_ip(network, bind, family, |a| async move {
                 UdpSocket::bind(a).await
@@ -180,7 +180,7 @@ pub async fn listen(guest: &Arc<Guest>, req: ListenRequest) -> Result<ListenResp
             let task = tokio::spawn(datagram::serve(socket, size, transport, template));
             (task.abort_handle(), None, address)
         }
-        "unixgram" => {
+        ListenNetwork::Datagram(DatagramNetwork::Unixgram) => {
             let size = buffer_size(&req)?;
             let path = addr::unix_path(network, &req.Address)?;
             let socket = UnixDatagram::bind(&path)
@@ -189,7 +189,6 @@ pub async fn listen(guest: &Arc<Guest>, req: ListenRequest) -> Result<ListenResp
             let task = tokio::spawn(datagram::serve(socket, size, transport, template));
             (task.abort_handle(), Some(path), req.Address.clone())
         }
-        _ => return Err(format!("listen {network}: unknown network {network}")),
     };
     if !guest.listeners.register(task, path) {
         return Err(format!("listen {network}: the guest is shutting down"));
@@ -306,10 +305,10 @@ async fn forward_stream(transport: Arc<dyn Transport>, req: ConnectionRequest, m
             return;
         }
     };
-    let buffer = crate::proxy::stream::SPLICE_BUFFER;
-    match tokio::io::copy_bidirectional_with_sizes(&mut client, &mut host, buffer, buffer).await {
-        Ok((up, down)) => tracing::debug!(
-            network = %req.Network, remote = %req.RemoteAddress, up, down, "host proxy: connection done"
+    match crate::splice::splice(&mut client, &mut host).await {
+        Ok(copied) => tracing::debug!(
+            network = %req.Network, remote = %req.RemoteAddress, up = copied.a_to_b, down = copied.b_to_a,
+            "host proxy: connection done"
         ),
         Err(e) => tracing::debug!(
             network = %req.Network, remote = %req.RemoteAddress, error = %e, "host proxy: connection broke"

@@ -7,10 +7,12 @@
 pub mod boot;
 pub mod events;
 pub mod host_proxy;
+pub mod network;
 pub mod proxy;
 pub mod reaper;
 pub mod rpc;
 pub mod shutdown;
+pub mod splice;
 pub mod sys;
 pub mod transport;
 

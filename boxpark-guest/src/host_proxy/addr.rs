@@ -5,37 +5,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
-/// Which IP versions a network allows: `tcp4`/`udp4` only IPv4, `tcp6`/`udp6` only IPv6.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// Either.
-    Any,
-    /// IPv4 only.
-    V4,
-    /// IPv6 only.
-    V6,
-}
-
-impl Family {
-    /// The family of a network name.
-    pub fn of(network: &str) -> Family {
-        if network.ends_with('4') {
-            Family::V4
-        } else if network.ends_with('6') {
-            Family::V6
-        } else {
-            Family::Any
-        }
-    }
-
-    fn accepts(self, ip: &IpAddr) -> bool {
-        match self {
-            Family::Any => true,
-            Family::V4 => ip.is_ipv4(),
-            Family::V6 => ip.is_ipv6(),
-        }
-    }
-}
+pub use crate::network::Family;
 
 /// Where to bind an IP socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use boxpark_proto::proxy::ProxyRequest;
+use crate::network::DatagramNetwork;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{UdpSocket, UnixDatagram};
 
@@ -59,19 +59,14 @@ impl Socket {
 
 /// Dials the target and relays datagrams until the host closes or the connection idles out.
 pub async fn serve(
-    req: &ProxyRequest,
+    network: DatagramNetwork,
+    address: &str,
     mut host_in: HostDecoder,
     mut host_out: HostWriter,
 ) -> Outcome {
-    let socket = match req.Network.as_str() {
-        "udp" => Socket::Udp(dial(connect_udp(&req.Address)).await?),
-        "unixgram" => Socket::Unix(dial(async { connect_unixgram(&req.Address) }).await?),
-        other => {
-            return Err(Failure::Refused(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("not a datagram network: {other:?}"),
-            )))
-        }
+    let socket = match network {
+        DatagramNetwork::Udp(_) => Socket::Udp(dial(connect_udp(address)).await?),
+        DatagramNetwork::Unixgram => Socket::Unix(dial(async { connect_unixgram(address) }).await?),
     };
     let relayed = relay(&socket, &mut host_in, &mut host_out).await;
     // Closing: the socket is dropped with this function; tell the host we are done writing.

@@ -24,6 +24,7 @@ use gob_codec::async_io::AsyncDecoder;
 use gob_codec::Limits;
 use tokio::io::{ReadHalf, WriteHalf};
 
+use crate::network::ProxyNetwork;
 use crate::transport::Conn;
 
 /// How long the host may take to send its `ProxyRequest`.
@@ -93,14 +94,18 @@ pub async fn serve(guest: Arc<crate::Guest>, conn: Conn) {
         }
     };
     tracing::debug!(network = %req.Network, address = %req.Address, "proxy connection");
-    let outcome = match req.Network.as_str() {
-        "tcp" | "unix" => stream::serve(&req, decoder.into_inner().unsplit(writer)).await,
-        "udp" | "unixgram" => datagram::serve(&req, decoder, writer).await,
-        "file" => file::serve(&req, decoder.into_inner().unsplit(writer)).await,
-        "launch" => launch::serve(&guest, &req, decoder.into_inner(), writer).await,
-        other => Err(Failure::Refused(io::Error::new(
+    let outcome = match ProxyNetwork::parse(&req.Network) {
+        Ok(ProxyNetwork::Stream(net)) => {
+            stream::serve(net, &req.Address, decoder.into_inner().unsplit(writer)).await
+        }
+        Ok(ProxyNetwork::Datagram(net)) => {
+            datagram::serve(net, &req.Address, decoder, writer).await
+        }
+        Ok(ProxyNetwork::File) => file::serve(&req, decoder.into_inner().unsplit(writer)).await,
+        Ok(ProxyNetwork::Launch) => launch::serve(&guest, &req, decoder.into_inner(), writer).await,
+        Err(unknown) => Err(Failure::Refused(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("unknown network {other:?}"),
+            unknown,
         ))),
     };
     match outcome {

@@ -1,35 +1,26 @@
-//! `tcp` and `unix` proxy connections: dial the target, then splice bytes both ways.
-//!
-//! When one side reaches end of stream, the other side's write half is shut down and the other
-//! direction goes on until it ends too, so a half-close is passed on either way. Both sockets are
-//! closed when both directions are done or either fails.
+//! `tcp` and `unix` proxy connections: dial the target, then splice bytes both ways
+//! ([`crate::splice`]: half-closes are passed on either way). Both sockets are closed when both
+//! directions are done or either fails.
 
 use std::io;
 
-use boxpark_proto::proxy::ProxyRequest;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 use super::{abstract_name, dial, Failure, Outcome};
+use crate::network::StreamNetwork;
 use crate::transport::Conn;
 
-/// Buffer size of each direction of a splice.
-pub const SPLICE_BUFFER: usize = 64 << 10;
-
-/// Dials `req.Address` (`tcp` or `unix`) and splices it with the host's connection.
-pub async fn serve(req: &ProxyRequest, conn: Conn) -> Outcome {
-    match req.Network.as_str() {
-        "tcp" => {
-            let target = dial(TcpStream::connect(req.Address.as_str())).await?;
+/// Dials `address` on `network` and splices it with the host's connection.
+pub async fn serve(network: StreamNetwork, address: &str, conn: Conn) -> Outcome {
+    match network {
+        StreamNetwork::Tcp(_) => {
+            let target = dial(TcpStream::connect(address)).await?;
             // Go's net package sets TCP_NODELAY on every TCP connection; so does this guest.
             target.set_nodelay(true).map_err(Failure::Refused)?;
             splice(conn, target).await
         }
-        "unix" => splice(conn, dial(connect_unix(&req.Address)).await?).await,
-        other => Err(Failure::Refused(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("not a stream network: {other:?}"),
-        ))),
+        StreamNetwork::Unix => splice(conn, dial(connect_unix(address)).await?).await,
     }
 }
 
@@ -51,22 +42,18 @@ async fn connect_unix(address: &str) -> io::Result<UnixStream> {
     UnixStream::from_std(std_stream)
 }
 
-/// Copies both ways until both directions have ended, passing each end of stream on as a
-/// shutdown of the other side's write half; then both sockets are closed (dropped).
+/// Splices until both directions have ended; then both sockets are closed (dropped).
 async fn splice<T>(mut conn: Conn, mut target: T) -> Outcome
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let copied = tokio::io::copy_bidirectional_with_sizes(
-        &mut conn,
-        &mut target,
-        SPLICE_BUFFER,
-        SPLICE_BUFFER,
-    )
-    .await;
-    match copied {
-        Ok((to_target, to_host)) => {
-            tracing::debug!(to_target, to_host, "splice done");
+    match crate::splice::splice(&mut conn, &mut target).await {
+        Ok(copied) => {
+            tracing::debug!(
+                to_target = copied.a_to_b,
+                to_host = copied.b_to_a,
+                "splice done"
+            );
             Ok(())
         }
         Err(e) => Err(Failure::Broken(e)),

@@ -22,12 +22,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"boxpark.dev/interop-go/internal/cargo"
 )
-
-const interopEnv = "GOB_RUST_INTEROP"
-
-// workspaceRoot is the Rust workspace root, relative to this package.
-const workspaceRoot = "../.."
 
 // encodeEnv, in a child process of the test binary, names the stream that
 // TestHelperEncodeStream encodes (into the file named by encodeOutEnv).
@@ -36,35 +33,21 @@ const (
 	encodeOutEnv = "CONTRACT_ENCODE_OUT"
 )
 
-func requireInterop(t *testing.T) {
-	t.Helper()
-	if os.Getenv(interopEnv) != "1" {
-		t.Skipf("skipped: set %s=1 to run (needs cargo and the boxpark-proto write_contract example; CI sets it)", interopEnv)
-	}
-}
-
 // TestRustContractStreams decodes every stream that write_contract wrote into
 // fresh values of the expected Go types and compares; then it compares the
 // bytes with a fresh Go encoder's for the same values (gob type ids are
 // process-global, so each stream is encoded by a fresh child process).
 func TestRustContractStreams(t *testing.T) {
-	requireInterop(t)
-	cargo, err := exec.LookPath("cargo")
-	if err != nil {
-		t.Fatalf("%s=1 but cargo is not on PATH: %v", interopEnv, err)
-	}
-	root, err := filepath.Abs(workspaceRoot)
+	cargo.Require(t, "cargo and the boxpark-proto write_contract example")
+	root, err := cargo.Workspace("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	outDir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), cargo.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cargo, "run", "--quiet", "-p", "boxpark-proto", "--example", "write_contract", "--", outDir)
-	cmd.Dir = root
-	cmd.WaitDelay = 10 * time.Second
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("cargo run --example write_contract: %v (context: %v)\n%s", err, ctx.Err(), out)
+	if err := cargo.RunExample(ctx, root, "boxpark-proto", "write_contract", outDir); err != nil {
+		t.Fatal(err)
 	}
 
 	files, err := filepath.Glob(filepath.Join(outDir, "*.gob"))

@@ -17,22 +17,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"boxpark.dev/interop-go/internal/cargo"
 )
-
-const interopEnv = "GOB_RUST_INTEROP"
-
-// workspaceRoot is the Rust workspace root, relative to this package.
-const workspaceRoot = "../.."
 
 // callTimeout bounds every RPC call that must answer.
 const callTimeout = 20 * time.Second
-
-func requireInterop(t *testing.T) {
-	t.Helper()
-	if os.Getenv(interopEnv) != "1" {
-		t.Skipf("skipped: set %s=1 to run (needs cargo and the boxpark-proto rpc examples; CI sets it)", interopEnv)
-	}
-}
 
 var (
 	buildMu sync.Mutex
@@ -44,43 +34,21 @@ var (
 // cargo's overhead.
 func exampleBinary(t *testing.T, name string) string {
 	t.Helper()
-	requireInterop(t)
+	cargo.Require(t, "cargo and the boxpark-proto rpc examples")
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if bin, ok := built[name]; ok {
 		return bin
 	}
-	cargo, err := exec.LookPath("cargo")
-	if err != nil {
-		t.Fatalf("%s=1 but cargo is not on PATH: %v", interopEnv, err)
-	}
-	root, err := filepath.Abs(workspaceRoot)
+	root, err := cargo.Workspace("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The target directory may be shared with other builds: waiting for its
-	// lock is normal, hence the generous bound.
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), cargo.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cargo, "build", "--quiet", "-p", "boxpark-proto", "--example", name)
-	cmd.Dir = root
-	cmd.WaitDelay = 10 * time.Second
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("cargo build --example %s: timed out\n%s", name, out)
-	}
+	bin, err := cargo.BuildExample(ctx, root, "boxpark-proto", name)
 	if err != nil {
-		t.Fatalf("cargo build --example %s: %v\n%s", name, err, out)
-	}
-	target := os.Getenv("CARGO_TARGET_DIR")
-	if target == "" {
-		target = filepath.Join(root, "target")
-	} else if !filepath.IsAbs(target) {
-		target = filepath.Join(root, target)
-	}
-	bin := filepath.Join(target, "debug", "examples", name)
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("cargo built example %s but %v", name, err)
+		t.Fatal(err)
 	}
 	built[name] = bin
 	return bin

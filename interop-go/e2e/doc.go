@@ -2,8 +2,9 @@
 // (boxpark-guest) driven by the Go host library (package host), over the
 // hybrid Unix-socket transport. They only run with GOB_RUST_INTEROP=1 (and
 // cargo on PATH): TestMain builds the guest once with
-// `cargo build -q -p boxpark-guest` in the workspace root (../..), and each
-// test starts its own guest on a fresh socket in a temporary directory, with
+// `cargo build -q -p boxpark-guest` in the workspace root (../..,
+// guesttest.BuildGuest), and each test starts its own guest
+// (guesttest.StartLocal) on a fresh socket in a temporary directory, with
 // the host's event server (<UDS>_1) and proxy server (<UDS>_2) listening
 // first, and stops it at the end (Guest.Shutdown, or SIGKILL to its PID).
 // BOXPARK_E2E_GUEST=<binary> tests that binary instead of building one.

@@ -15,14 +15,11 @@ import (
 	"time"
 
 	"boxpark.dev/interop-go/contract"
+	"boxpark.dev/interop-go/guesttest"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/cargo"
 	"boxpark.dev/interop-go/internal/hosttest"
 )
-
-const interopEnv = "GOB_RUST_INTEROP"
-
-// workspaceRoot is the Rust workspace root, relative to this package.
-const workspaceRoot = "../.."
 
 // guestBinEnv names a prebuilt boxpark-guest to test instead of building
 // the workspace's (for example one built from a clean checkout).
@@ -48,15 +45,15 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(sendUnixgramEnv); path != "" {
 		os.Exit(sendUnixgram(path))
 	}
-	if os.Getenv(interopEnv) == "1" {
+	if cargo.Enabled() {
 		if bin := os.Getenv(guestBinEnv); bin != "" {
 			guestBin = bin
 			if _, err := os.Stat(bin); err != nil {
 				buildErr = fmt.Errorf("%s=%s: %w", guestBinEnv, bin, err)
 			}
 		} else {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-			guestBin, buildErr = host.BuildGuest(ctx, workspaceRoot, nil)
+			ctx, cancel := context.WithTimeout(context.Background(), cargo.Timeout)
+			guestBin, buildErr = guesttest.BuildGuest(ctx, "", nil)
 			cancel()
 		}
 	}
@@ -88,9 +85,7 @@ func sendUnixgram(path string) int {
 // the guest did not build.
 func requireGuest(t *testing.T) {
 	t.Helper()
-	if os.Getenv(interopEnv) != "1" {
-		t.Skipf("skipped: set %s=1 to run the end-to-end tests (builds boxpark-guest with cargo; CI sets it)", interopEnv)
-	}
+	cargo.Require(t, "cargo: the end-to-end tests build boxpark-guest")
 	if buildErr != nil {
 		t.Fatalf("building the guest: %v", buildErr)
 	}
@@ -98,7 +93,7 @@ func requireGuest(t *testing.T) {
 
 // guest is one guest process for one test.
 type guest struct {
-	*host.LocalGuest
+	*guesttest.LocalGuest
 	t      *testing.T
 	dir    string // short temporary directory: sockets and files
 	ctx    context.Context
@@ -143,7 +138,7 @@ func startGuestWith(t *testing.T, o guestOpts) *guest {
 	dir := shortTempDir(t)
 	g := &guest{t: t, dir: dir, ctx: testContext(t), stderr: &hosttest.SyncBuffer{}}
 	env := append(os.Environ(), guestEnvMark+"=present", "RUST_BACKTRACE=1")
-	lg, err := host.StartLocal(g.ctx, host.LocalOptions{
+	lg, err := guesttest.StartLocal(g.ctx, guesttest.LocalOptions{
 		Binary:       guestBin,
 		Dir:          dir,
 		LogLevel:     "debug",

@@ -1,7 +1,6 @@
-package host
+package guesttest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,47 +8,36 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"time"
 
 	"boxpark.dev/interop-go/contract"
+	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/cargo"
 )
 
 // BuildGuest runs `cargo build -q -p boxpark-guest` in the Rust workspace at
-// root and returns the path of the binary (under $CARGO_TARGET_DIR when set,
-// else root/target). cargo's output goes to out (discarded when nil).
+// root (the one above the current directory when root is "") and returns the
+// path of the binary (under $CARGO_TARGET_DIR when set, else root/target).
+// cargo's output goes to out (discarded when nil).
 func BuildGuest(ctx context.Context, root string, out io.Writer) (string, error) {
-	root, err := filepath.Abs(root)
+	root, err := workspace(root)
 	if err != nil {
 		return "", err
 	}
-	cargo, err := exec.LookPath("cargo")
-	if err != nil {
-		return "", fmt.Errorf("cargo is not on PATH: %w", err)
+	if err := cargo.Build(ctx, root, out, "boxpark-guest"); err != nil {
+		return "", err
 	}
-	cmd := exec.CommandContext(ctx, cargo, "build", "-q", "-p", "boxpark-guest")
-	cmd.Dir = root
-	var buf bytes.Buffer
-	if out == nil {
-		out = io.Discard
+	return cargo.Binary(root, "boxpark-guest")
+}
+
+// workspace is root made absolute, or the workspace above the current
+// directory when root is "".
+func workspace(root string) (string, error) {
+	if root == "" {
+		return cargo.Workspace("")
 	}
-	cmd.Stdout = io.MultiWriter(out, &buf)
-	cmd.Stderr = io.MultiWriter(out, &buf)
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("cargo build -p boxpark-guest in %s: %v\n%s", root, err, buf.Bytes())
-	}
-	target := os.Getenv("CARGO_TARGET_DIR")
-	if target == "" {
-		target = filepath.Join(root, "target")
-	} else if !filepath.IsAbs(target) {
-		target = filepath.Join(root, target)
-	}
-	bin := filepath.Join(target, "debug", "boxpark-guest")
-	if _, err := os.Stat(bin); err != nil {
-		return "", fmt.Errorf("built, but no binary: %w", err)
-	}
-	return bin, nil
+	return filepath.Abs(root)
 }
 
 // LocalOptions configures [StartLocal].
@@ -67,7 +55,7 @@ type LocalOptions struct {
 	Env []string
 	// ProxyHandler handles host-proxy connections; when nil they go to
 	// Proxies.C().
-	ProxyHandler func(*HostConn)
+	ProxyHandler func(*host.HostConn)
 	// NoConnect leaves the RPC connection to the caller: StartLocal then
 	// returns once the socket exists, with Client nil.
 	NoConnect bool
@@ -78,15 +66,12 @@ type LocalOptions struct {
 // LocalGuest is a boxpark-guest process on the hybrid transport, with the
 // host's event and proxy servers, for development and tests.
 type LocalGuest struct {
-	UDS     string        // the hybrid socket
-	Cmd     *exec.Cmd     // the guest process
-	Events  *EventServer  // host port 1
-	Proxies *ProxyServer  // host port 2
-	Client  *Client       // the RPC connection (nil with NoConnect)
-	exited  chan struct{} // closed when the process has been waited for
-	mu      sync.Mutex
-	state   *os.ProcessState
-	waitErr error
+	UDS     string            // the hybrid socket
+	Cmd     *exec.Cmd         // the guest process
+	Events  *host.EventServer // host port 1
+	Proxies *host.ProxyServer // host port 2
+	Client  *host.Client      // the RPC connection (nil with NoConnect)
+	proc    *proc
 }
 
 // StartLocal starts the event and proxy servers on <Dir>/guest.sock_1 and
@@ -103,19 +88,19 @@ func StartLocal(ctx context.Context, opts LocalOptions) (_ *LocalGuest, err erro
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	uds := filepath.Join(opts.Dir, "guest.sock")
-	if n := len(EventPath(uds)); n > 107 {
+	if n := len(host.EventPath(uds)); n > 107 {
 		return nil, fmt.Errorf("socket path %s_1 is %d bytes long, more than a Unix socket allows", uds, n)
 	}
-	g := &LocalGuest{UDS: uds, exited: make(chan struct{})}
+	g := &LocalGuest{UDS: uds}
 	defer func() {
 		if err != nil {
 			g.Close()
 		}
 	}()
-	if g.Events, err = ListenEvents(uds); err != nil {
+	if g.Events, err = host.ListenEvents(uds); err != nil {
 		return nil, err
 	}
-	if g.Proxies, err = ListenProxy(uds, opts.ProxyHandler); err != nil {
+	if g.Proxies, err = host.ListenProxy(uds, opts.ProxyHandler); err != nil {
 		return nil, err
 	}
 	args := []string{"--transport", "hybrid:" + uds}
@@ -128,24 +113,17 @@ func StartLocal(ctx context.Context, opts LocalOptions) (_ *LocalGuest, err erro
 	cmd.Stderr = opts.Stderr
 	// The guest dies with this process, should it die first.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", opts.Binary, err)
+	if g.proc, err = startProc(opts.Binary, cmd); err != nil {
+		return nil, err
 	}
 	g.Cmd = cmd
-	go func() {
-		werr := cmd.Wait()
-		g.mu.Lock()
-		g.state, g.waitErr = cmd.ProcessState, werr
-		g.mu.Unlock()
-		close(g.exited)
-	}()
 	for {
 		if fi, err := os.Stat(uds); err == nil && fi.Mode()&os.ModeSocket != 0 {
 			break
 		}
 		select {
-		case <-g.exited:
-			return nil, fmt.Errorf("the guest exited before creating %s: %v", uds, g.waitErr)
+		case <-g.proc.exited:
+			return nil, fmt.Errorf("the guest exited before creating %s: %v", uds, g.proc.err)
 		case <-ctx.Done():
 			return nil, fmt.Errorf("the guest did not create %s: %w", uds, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
@@ -154,7 +132,7 @@ func StartLocal(ctx context.Context, opts LocalOptions) (_ *LocalGuest, err erro
 	if opts.NoConnect {
 		return g, nil
 	}
-	if g.Client, err = DialRetry(ctx, uds); err != nil {
+	if g.Client, err = host.DialRetry(ctx, uds); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -164,34 +142,23 @@ func StartLocal(ctx context.Context, opts LocalOptions) (_ *LocalGuest, err erro
 func (g *LocalGuest) PID() int { return g.Cmd.Process.Pid }
 
 // Exited is closed once the guest process has exited.
-func (g *LocalGuest) Exited() <-chan struct{} { return g.exited }
+func (g *LocalGuest) Exited() <-chan struct{} { return g.proc.exited }
 
 // Wait waits up to timeout for the guest process to exit and returns its
 // state.
 func (g *LocalGuest) Wait(timeout time.Duration) (*os.ProcessState, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
 	select {
-	case <-g.exited:
-		g.mu.Lock()
-		defer g.mu.Unlock()
-		return g.state, nil
-	case <-time.After(timeout):
+	case <-g.proc.exited:
+		return g.proc.state, nil
+	case <-t.C:
 		return nil, fmt.Errorf("guest (pid %d) still running after %v", g.PID(), timeout)
 	}
 }
 
 // Kill sends SIGKILL to the guest process (by its PID) and waits for it.
-func (g *LocalGuest) Kill() {
-	if g.Cmd == nil || g.Cmd.Process == nil {
-		return
-	}
-	select {
-	case <-g.exited:
-		return
-	default:
-	}
-	_ = g.Cmd.Process.Kill()
-	<-g.exited
-}
+func (g *LocalGuest) Kill() { g.proc.kill() }
 
 // Shutdown calls Guest.Shutdown and waits up to timeout for the process to
 // exit; it returns the exit state.
@@ -210,21 +177,17 @@ func (g *LocalGuest) Shutdown(ctx context.Context, timeout time.Duration) (*os.P
 // It then closes the servers. It reports how the guest ended.
 func (g *LocalGuest) Stop(timeout time.Duration) error {
 	var err error
-	if g.Cmd != nil {
-		select {
-		case <-g.exited:
-		default:
-			if g.Client != nil {
-				ctx, cancel := context.WithTimeout(context.Background(), timeout)
-				_, err = g.Shutdown(ctx, timeout)
-				cancel()
-			} else {
-				err = errors.New("no RPC connection to shut the guest down with")
-			}
-			if err != nil {
-				g.Kill()
-				err = fmt.Errorf("killed the guest: %w", err)
-			}
+	if g.proc != nil && !g.proc.done() {
+		if g.Client != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			_, err = g.Shutdown(ctx, timeout)
+			cancel()
+		} else {
+			err = errors.New("no RPC connection to shut the guest down with")
+		}
+		if err != nil {
+			g.Kill()
+			err = fmt.Errorf("killed the guest: %w", err)
 		}
 	}
 	g.Close()

@@ -1,4 +1,4 @@
-package host
+package guesttest
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"boxpark.dev/interop-go/contract"
+	"boxpark.dev/interop-go/host"
 )
 
 // VMOptions configures [StartVM]: a QEMU VM whose guest is Boxpark's /init,
@@ -57,7 +58,7 @@ type VMOptions struct {
 	SerialLog string
 	// ProxyHandler handles host-proxy connections; when nil they go to
 	// Proxies.C().
-	ProxyHandler func(*HostConn)
+	ProxyHandler func(*host.HostConn)
 	// Timeout bounds the boot: from the start to the first Info on the event
 	// stream and an RPC connection that answers. 120 s when 0.
 	Timeout time.Duration
@@ -73,12 +74,12 @@ type VMOptions struct {
 // VMGuest is a guest running as /init in a QEMU VM, with the host's event and
 // proxy servers on the hybrid sockets that vhost-device-vsock serves.
 type VMGuest struct {
-	UDS      string         // the hybrid socket the host dials: <Dir>/vm.vsock
-	Events   *EventServer   // host port 1: <UDS>_1
-	Proxies  *ProxyServer   // host port 2: <UDS>_2
-	Client   *Client        // the RPC connection
-	Info     *contract.Info // the first Info received
-	BootTime time.Duration  // from QEMU's start to the first Info
+	UDS      string            // the hybrid socket the host dials: <Dir>/vm.vsock
+	Events   *host.EventServer // host port 1: <UDS>_1
+	Proxies  *host.ProxyServer // host port 2: <UDS>_2
+	Client   *host.Client      // the RPC connection
+	Info     *contract.Info    // the first Info received
+	BootTime time.Duration     // from QEMU's start to the first Info
 	QEMU     *exec.Cmd
 	Backend  *exec.Cmd
 
@@ -87,57 +88,6 @@ type VMGuest struct {
 	qemu      *proc
 	backend   *proc
 	closeOnce sync.Once
-}
-
-// proc is a started process and its exit, collected once.
-type proc struct {
-	cmd    *exec.Cmd
-	name   string
-	exited chan struct{}
-	state  *os.ProcessState
-	err    error
-}
-
-func startProc(name string, cmd *exec.Cmd) (*proc, error) {
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", name, err)
-	}
-	p := &proc{cmd: cmd, name: name, exited: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		p.state = cmd.ProcessState
-		close(p.exited)
-	}()
-	return p, nil
-}
-
-func (p *proc) done() bool {
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
-
-// kill sends SIGKILL to the process (by its PID) unless it has been waited
-// for, and waits for it.
-func (p *proc) kill() {
-	if p == nil || p.done() {
-		return
-	}
-	_ = p.cmd.Process.Kill()
-	<-p.exited
-}
-
-func (p *proc) describe() string {
-	if !p.done() {
-		return p.name + " is running"
-	}
-	if p.state != nil {
-		return fmt.Sprintf("%s ended: %v", p.name, p.state)
-	}
-	return fmt.Sprintf("%s ended: %v", p.name, p.err)
 }
 
 // vmPaths are the files of one VM's run directory.
@@ -172,7 +122,7 @@ func (o *VMOptions) check() error {
 		return errors.New("StartVM: negative CPUs or MemoryMiB")
 	}
 	p := o.paths()
-	for _, s := range []string{EventPath(p.uds), ProxyPath(p.uds), p.vhostSock} {
+	for _, s := range []string{host.EventPath(p.uds), host.ProxyPath(p.uds), p.vhostSock} {
 		if len(s) > 107 {
 			return fmt.Errorf("socket path %s is %d bytes long, more than a Unix socket allows", s, len(s))
 		}
@@ -283,10 +233,10 @@ func StartVM(ctx context.Context, opts VMOptions) (_ *VMGuest, err error) {
 	}()
 	removeSocket(p.uds)
 	removeSocket(p.vhostSock)
-	if g.Events, err = ListenEvents(p.uds); err != nil {
+	if g.Events, err = host.ListenEvents(p.uds); err != nil {
 		return nil, err
 	}
-	if g.Proxies, err = ListenProxy(p.uds, opts.ProxyHandler); err != nil {
+	if g.Proxies, err = host.ListenProxy(p.uds, opts.ProxyHandler); err != nil {
 		return nil, err
 	}
 	out := opts.Stderr
@@ -339,7 +289,7 @@ func StartVM(ctx context.Context, opts VMOptions) (_ *VMGuest, err error) {
 		}
 		stop()
 	}()
-	e, err := g.Events.Wait(waitCtx, 0, func(e Event) bool { return e.Info != nil })
+	e, err := g.Events.Wait(waitCtx, 0, func(e host.Event) bool { return e.Info != nil })
 	if err != nil {
 		why := err.Error()
 		switch {
@@ -354,7 +304,7 @@ func StartVM(ctx context.Context, opts VMOptions) (_ *VMGuest, err error) {
 	}
 	g.Info = e.Info
 	g.BootTime = e.Received.Sub(start)
-	if g.Client, err = DialRetry(ctx, p.uds); err != nil {
+	if g.Client, err = host.DialRetry(ctx, p.uds); err != nil {
 		return nil, fmt.Errorf("Info arrived but %w\nserial log (tail):\n%s", err, g.SerialTail(4096))
 	}
 	return g, nil
@@ -398,13 +348,13 @@ func (g *VMGuest) Shutdown(ctx context.Context, timeout time.Duration) (*os.Proc
 // by ctx. When it fails, Client is the old, closed connection (its calls
 // fail), never nil.
 func (g *VMGuest) Reconnect(ctx context.Context, from int) error {
-	if _, err := g.Events.Wait(ctx, from, func(e Event) bool { return e.Info != nil }); err != nil {
+	if _, err := g.Events.Wait(ctx, from, func(e host.Event) bool { return e.Info != nil }); err != nil {
 		return fmt.Errorf("no new Info: %w", err)
 	}
 	if g.Client != nil {
 		g.Client.Close()
 	}
-	c, err := DialRetry(ctx, g.UDS)
+	c, err := host.DialRetry(ctx, g.UDS)
 	if err != nil {
 		return err
 	}

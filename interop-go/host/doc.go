@@ -62,11 +62,13 @@
 // continues the guest's gob stream: one host connection per guest-side peer,
 // and datagrams written on it go back to that peer.
 //
-// # Running a guest locally
+// # Guests for tests
 //
-// [BuildGuest] builds target/debug/boxpark-guest with cargo, and [StartLocal]
-// starts it on a fresh hybrid socket with an [EventServer] and a
-// [ProxyServer] already listening, for development and tests ([LocalGuest]).
+// Package guesttest (boxpark.dev/interop-go/guesttest) starts guests for
+// tests, demos and development, with an [EventServer] and a [ProxyServer]
+// already listening: a boxpark-guest process on this machine over the hybrid
+// transport (guesttest.StartLocal, and guesttest.BuildGuest to build it with
+// cargo), or the guest as /init in a QEMU VM (guesttest.StartVM).
 //
 // A session, as in the contract's "typical session":
 //

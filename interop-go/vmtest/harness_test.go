@@ -30,7 +30,7 @@ import (
 	"time"
 
 	"boxpark.dev/interop-go/contract"
-	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/guesttest"
 	"boxpark.dev/interop-go/internal/hosttest"
 )
 
@@ -105,17 +105,17 @@ func register(name string, p phase, fn func(*testing.T, *VM)) {
 
 // VM is a booted VM with its files, for the tests.
 type VM struct {
-	*host.VMGuest
+	*guesttest.VMGuest
 	Out           string // BOXPARK_VM_DIR
 	Dir           string // this VM's run directory
 	KernelVersion string // OUT/kernel-version
-	Options       host.VMOptions
+	Options       guesttest.VMOptions
 	output        *hosttest.SyncBuffer // vhost-device-vsock's and QEMU's output
 }
 
 // TestVM boots one VM and runs every registered case against it, by phase.
 func TestVM(t *testing.T) {
-	vm := bootVM(t, func(o *host.VMOptions) { o.AllowReboot = hasPhase(phaseReboot) })
+	vm := bootVM(t, func(o *guesttest.VMOptions) { o.AllowReboot = hasPhase(phaseReboot) })
 	ordered := append([]vmCase(nil), cases...)
 	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].phase < ordered[j].phase })
 	for _, c := range ordered {
@@ -172,7 +172,7 @@ func readLine(t *testing.T, path string) string {
 // not nil) has changed the options. The VM is stopped at the end of the test,
 // and the serial log, the events and the processes' output are logged when
 // the test failed.
-func bootVM(t *testing.T, adjust func(*host.VMOptions)) *VM {
+func bootVM(t *testing.T, adjust func(*guesttest.VMOptions)) *VM {
 	t.Helper()
 	out := requireOut(t)
 	backend := os.Getenv(backendEnv)
@@ -199,7 +199,7 @@ func bootVM(t *testing.T, adjust func(*host.VMOptions)) *VM {
 		"boxpark.log=debug",
 	}
 	cmdline = append(cmdline, strings.Fields(os.Getenv(cmdlineEnv))...)
-	vm.Options = host.VMOptions{
+	vm.Options = guesttest.VMOptions{
 		Kernel:   filepath.Join(out, "vmlinuz"),
 		Initrd:   filepath.Join(out, "initrd.img"),
 		RootDisk: filepath.Join(out, "root.squashfs"),
@@ -221,7 +221,7 @@ func bootVM(t *testing.T, adjust func(*host.VMOptions)) *VM {
 			os.RemoveAll(dir)
 		}
 	})
-	g, err := host.StartVM(context.Background(), vm.Options)
+	g, err := guesttest.StartVM(context.Background(), vm.Options)
 	if err != nil {
 		// StartVM has ended what it started; its error holds the serial log tail.
 		t.Fatalf("booting the VM: %v\nvhost-device-vsock and QEMU output (tail):\n%s", err, tail(vm.output.String(), 4<<10))

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"boxpark.dev/interop-go/contract"
+	"boxpark.dev/interop-go/guesttest"
 	"boxpark.dev/interop-go/host"
 )
 
@@ -190,14 +191,14 @@ func (p *localPeer) Close() error {
 
 // startLocalRelease starts OUT/boxpark-guest (the VM's own binary) on this
 // machine over the hybrid emulation, ended at the end of t.
-func startLocalRelease(t *testing.T, out string) *host.LocalGuest {
+func startLocalRelease(t *testing.T, out string) *guesttest.LocalGuest {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "bpvl")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	g, err := host.StartLocal(context.Background(), host.LocalOptions{Binary: filepath.Join(out, "boxpark-guest"), Dir: dir, LogLevel: "info"})
+	g, err := guesttest.StartLocal(context.Background(), guesttest.LocalOptions{Binary: filepath.Join(out, "boxpark-guest"), Dir: dir, LogLevel: "info"})
 	if err != nil {
 		t.Fatalf("starting the local guest: %v", err)
 	}

@@ -5,7 +5,7 @@
 //	go run ./cmd/quickstart
 //
 // It builds boxpark-guest with cargo (in the workspace root),
-// starts it on a socket in a temporary directory together with the host's
+// starts it (package guesttest) on a socket in a temporary directory together with the host's
 // event server (<UDS>_1) and host-proxy server (<UDS>_2), calls each part of
 // the API once and prints one line per step, then the event stream's Info and
 // a few of its Logs; then it shuts the guest down and waits for it to exit.
@@ -40,7 +40,9 @@ import (
 	"time"
 
 	"boxpark.dev/interop-go/contract"
+	"boxpark.dev/interop-go/guesttest"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/cargo"
 )
 
 // budget bounds everything after the build.
@@ -133,15 +135,15 @@ func run(root, bin string, verbose bool) int {
 	if bin == "" {
 		if root == "" {
 			var err error
-			if root, err = findWorkspace(); err != nil {
-				fmt.Printf("FAIL build      %v\n", err)
+			if root, err = cargo.Workspace(""); err != nil {
+				fmt.Printf("FAIL build      %v: run from interop-go, or pass -root\n", err)
 				return 1
 			}
 		}
 		fmt.Printf("building boxpark-guest (cargo build -p boxpark-guest in %s) ...\n", root)
 		start := time.Now()
 		var err error
-		bin, err = host.BuildGuest(context.Background(), root, os.Stderr)
+		bin, err = guesttest.BuildGuest(context.Background(), root, os.Stderr)
 		if err != nil {
 			fmt.Printf("FAIL build      %v\n", err)
 			return 1
@@ -168,7 +170,7 @@ func run(root, bin string, verbose bool) int {
 		stderr = os.Stderr
 	}
 	start := time.Now()
-	g, err := host.StartLocal(ctx, host.LocalOptions{
+	g, err := guesttest.StartLocal(ctx, guesttest.LocalOptions{
 		Binary:       bin,
 		Dir:          dir,
 		Stderr:       stderr,
@@ -495,7 +497,7 @@ func (q *quickstart) showLogs(heading string, pick func(*contract.Log) bool) {
 	}
 }
 
-func (q *quickstart) shutdown(g *host.LocalGuest) {
+func (q *quickstart) shutdown(g *guesttest.LocalGuest) {
 	ctx, cancel := q.within(10 * time.Second)
 	defer cancel()
 	start := time.Now()
@@ -508,24 +510,4 @@ func (q *quickstart) shutdown(g *host.LocalGuest) {
 		return
 	}
 	q.report("Shutdown", nil, "reply received; guest exited with status 0 after %v", time.Since(start).Round(time.Millisecond))
-}
-
-// findWorkspace is the nearest directory, from the current one up, whose
-// Cargo.toml has a [workspace] section.
-func findWorkspace() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
-		if err == nil && bytes.Contains(data, []byte("[workspace]")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no Cargo workspace above the current directory: run from interop-go, or pass -root")
-		}
-		dir = parent
-	}
 }

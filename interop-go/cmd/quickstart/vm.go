@@ -1,6 +1,6 @@
 package main
 
-// The VM mode (-vm OUT): the guest boots as /init in a QEMU VM (host.StartVM)
+// The VM mode (-vm OUT): the guest boots as /init in a QEMU VM (guesttest.StartVM)
 // from the files of scripts/vm in OUT, and the steps of the local mode run
 // against it. Where the local mode uses this machine's own filesystem or
 // network, the VM mode looks inside the VM instead: the clients and servers
@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"boxpark.dev/interop-go/contract"
+	"boxpark.dev/interop-go/guesttest"
 	"boxpark.dev/interop-go/host"
 )
 
@@ -93,7 +94,7 @@ func runVM(out, accel string, verbose bool) int {
 		stderr = os.Stderr
 	}
 	fmt.Printf("booting the VM (QEMU, %s; kernel, initramfs and root image from %s) ...\n", accel, out)
-	g, err := host.StartVM(sigCtx, host.VMOptions{
+	g, err := guesttest.StartVM(sigCtx, guesttest.VMOptions{
 		Kernel:   filepath.Join(out, "vmlinuz"),
 		Initrd:   filepath.Join(out, "initrd.img"),
 		RootDisk: filepath.Join(out, "root.squashfs"),
@@ -155,7 +156,7 @@ var linuxVersion = regexp.MustCompile(`Linux version (\S+)`)
 
 // kernelVersion is the booted kernel's version from the serial console's
 // first lines, else OUT/kernel-version.
-func kernelVersion(g *host.VMGuest, out string) string {
+func kernelVersion(g *guesttest.VMGuest, out string) string {
 	if m := linuxVersion.FindStringSubmatch(g.SerialLog()); m != nil {
 		return m[1]
 	}
@@ -357,7 +358,7 @@ func (q *quickstart) bootHighlights() (string, func(*contract.Log) bool) {
 }
 
 // powerOff: Guest.Shutdown powers the VM off, and QEMU exits by itself.
-func (q *quickstart) powerOff(g *host.VMGuest) {
+func (q *quickstart) powerOff(g *guesttest.VMGuest) {
 	ctx, cancel := context.WithTimeout(q.ctx, vmPowerOffWait)
 	defer cancel()
 	start := time.Now()

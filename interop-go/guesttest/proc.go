@@ -1,0 +1,58 @@
+package guesttest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+)
+
+// proc is a started process and its exit, collected once.
+type proc struct {
+	cmd    *exec.Cmd
+	name   string
+	exited chan struct{}
+	state  *os.ProcessState
+	err    error
+}
+
+func startProc(name string, cmd *exec.Cmd) (*proc, error) {
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &proc{cmd: cmd, name: name, exited: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		p.state = cmd.ProcessState
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+func (p *proc) done() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// kill sends SIGKILL to the process (by its PID) unless it has been waited
+// for, and waits for it.
+func (p *proc) kill() {
+	if p == nil || p.done() {
+		return
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
+func (p *proc) describe() string {
+	if !p.done() {
+		return p.name + " is running"
+	}
+	if p.state != nil {
+		return fmt.Sprintf("%s ended: %v", p.name, p.state)
+	}
+	return fmt.Sprintf("%s ended: %v", p.name, p.err)
+}

@@ -8,35 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"boxpark.dev/interop-go/gobvectors"
 )
-
-// Case is one golden vector: the stream that ONE fresh gob.Encoder, in a
-// fresh Go process, writes for Values (in order).
-type Case struct {
-	Name string // lowercase snake_case; the file is <Name>.gob
-	Doc  string
-	// Values are encoded in order by one gob.Encoder into one stream.
-	Values []any
-	// Skip65 are encoded first, by a throwaway encoder into io.Discard, so
-	// that the process-global type ids of the case's own types do not start
-	// at the first user id (64 in Go 1.26; 65 in older Go), and so that the
-	// cached gob type names come from these values.
-	Skip65 []any
-	// Register are passed to gob.Register (concrete types sent in interfaces).
-	Register []any
-	// Want, when non-nil, is what Go decodes from the stream where that
-	// differs from Values: gob keeps neither nil-vs-empty, nor pointers to
-	// zero, nor unexported fields, nor time zone names.
-	Want []any
-}
-
-// want returns the values that decoding the case's stream must give.
-func (c Case) want() []any {
-	if c.Want != nil {
-		return c.Want
-	}
-	return c.Values
-}
 
 func vals(v ...any) []any { return v }
 
@@ -73,7 +47,9 @@ var (
 
 var shapeTypes = []any{Circle{}, Rect{}, &Square{}}
 
-var cases = []Case{
+// cases is the table of golden vectors, in INDEX.md's order (see
+// gobvectors.Case for the fields).
+var cases = []gobvectors.Case{
 	// ---------------------------------------------------------------
 	// Top-level singletons of the basic types. A non-struct top-level
 	// value is sent as a "singleton": type id, then a 0 delta, then the

@@ -14,51 +14,35 @@ import (
 	"math"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
-	"time"
+
+	"boxpark.dev/interop-go/gobvectors"
+	"boxpark.dev/interop-go/internal/cargo"
 )
 
-const interopEnv = "GOB_RUST_INTEROP"
-
-// workspaceRoot is the Rust workspace root, relative to this package.
-const workspaceRoot = "../../.."
-
-func requireInterop(t *testing.T) {
-	t.Helper()
-	if os.Getenv(interopEnv) != "1" {
-		t.Skipf("skipped: set %s=1 to run (needs cargo and the gob-codec examples; CI sets it)", interopEnv)
-	}
-}
-
-// runCargoExample runs `cargo run --quiet -p gob-codec --example NAME -- outDir`
+// runCargoExample runs `cargo run -q -p gob-codec --example NAME -- outDir`
 // in the workspace root.
 func runCargoExample(t *testing.T, example, outDir string) {
 	t.Helper()
-	cargo, err := exec.LookPath("cargo")
-	if err != nil {
-		t.Fatalf("%s=1 but cargo is not on PATH: %v", interopEnv, err)
-	}
-	root, err := filepath.Abs(workspaceRoot)
+	root, err := cargo.Workspace("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), cargo.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cargo, "run", "--quiet", "-p", "gob-codec", "--example", example, "--", outDir)
-	cmd.Dir = root
-	cmd.WaitDelay = 10 * time.Second
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("cargo run --example %s: timed out after 15 minutes\n%s", example, out)
+	if err := cargo.RunExample(ctx, root, "gob-codec", example, outDir); err != nil {
+		t.Fatal(err)
 	}
-	if err != nil {
-		t.Fatalf("cargo run --example %s: %v\n%s", example, err, out)
-	}
+}
+
+// requireInterop skips t unless the Rust side is to be run.
+func requireInterop(t *testing.T) {
+	t.Helper()
+	cargo.Require(t, "cargo and the gob-codec examples")
 }
 
 // TestRustWrittenStreams decodes, with Go, every stream that the Rust example
@@ -76,7 +60,7 @@ func TestRustWrittenStreams(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatalf("write_cases wrote no .gob files")
 	}
-	byName := map[string]Case{}
+	byName := map[string]gobvectors.Case{}
 	for _, c := range cases {
 		byName[c.Name] = c
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"boxpark.dev/interop-go/contract"
+	"boxpark.dev/interop-go/gobvectors"
 )
 
 // goldenDir holds the checked-in vectors, relative to this package.
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-var ownPkgPath = reflect.TypeOf(Case{}).PkgPath()
+var ownPkgPath = reflect.TypeOf(Point{}).PkgPath()
 
 // gobName is the name gob.Register gives v in the real gobvectors binary.
 // Under `go test` a package main has its import path as PkgPath instead of
@@ -87,13 +88,13 @@ func equalValue(got, want any) bool {
 }
 
 // decodeCase decodes a stream with one fresh gob.Decoder into fresh values
-// of the Go types of c.Values and compares them with c.want(). The stream
+// of the Go types of c.Values and compares them with c.DecodesAs(). The stream
 // must hold exactly those values.
-func decodeCase(data []byte, c Case) error {
+func decodeCase(data []byte, c gobvectors.Case) error {
 	registerAll()
 	r := bytes.NewReader(data)
 	dec := gob.NewDecoder(r) // a *bytes.Reader is an io.ByteReader: no read-ahead
-	want := c.want()
+	want := c.DecodesAs()
 	for i, v := range c.Values {
 		p := reflect.New(reflect.TypeOf(v))
 		if err := dec.DecodeValue(p); err != nil {
@@ -101,7 +102,7 @@ func decodeCase(data []byte, c Case) error {
 		}
 		got := p.Elem().Interface()
 		if !equalValue(got, want[i]) {
-			return fmt.Errorf("value %d (%T):\n\tgot  %s\n\twant %s", i, v, goSyntax(reflect.ValueOf(got)), goSyntax(reflect.ValueOf(want[i])))
+			return fmt.Errorf("value %d (%T):\n\tgot  %s\n\twant %s", i, v, gobvectors.GoSyntax(got), gobvectors.GoSyntax(want[i]))
 		}
 	}
 	if r.Len() != 0 {
@@ -111,7 +112,7 @@ func decodeCase(data []byte, c Case) error {
 }
 
 func TestCaseTable(t *testing.T) {
-	if err := checkCases(); err != nil {
+	if err := gobvectors.Check(cases); err != nil {
 		t.Fatal(err)
 	}
 	skip := 0

@@ -8,6 +8,7 @@ pub mod boot;
 pub mod events;
 pub mod host_proxy;
 pub mod network;
+pub mod program;
 pub mod proxy;
 pub mod reaper;
 pub mod rpc;

@@ -23,15 +23,12 @@
 //! group is signalled only before that, so a recycled group id is never hit.
 
 use std::io;
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use boxpark_proto::proxy::{batch, LaunchOutput, ProxyRequest};
 use gob_codec::async_io::AsyncEncoder;
 use nix::sys::signal::Signal;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::Command;
 
 use crate::reaper::RegisteredChild;
 use tokio::sync::mpsc;
@@ -39,7 +36,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::{Failure, HostReader, HostWriter, Outcome};
-use crate::sys::signal_group;
+use crate::program::{self, ProcessGroup, Program};
 
 /// Longest line sent whole; longer ones are cut into pieces of this size.
 pub const MAX_LINE: usize = batch::MAX_BYTES;
@@ -66,10 +63,9 @@ pub async fn serve(
             "started process has no pid",
         )));
     };
-    let mut group = Group {
-        pgid: pid,
-        reaped: false,
-    };
+    // Killed if this task is dropped while the process runs (the runtime is stopping); tokio
+    // reaps the dropped child in the background.
+    let mut group = ProcessGroup::of(child.pid());
     tracing::info!(program = %req.Address, pid, "launched");
 
     let (tx, mut lines) = mpsc::channel(LINE_QUEUE);
@@ -108,7 +104,8 @@ pub async fn serve(
             },
             _ = sleep_until(due), if due.is_some() => out.flush_due().await,
             status = child.wait(), if exit_code.is_none() => {
-                group.reaped = true;
+                // Reaped: its group id may be reused, so it is signalled no more.
+                group.forget();
                 exit_code = Some(match status {
                     Ok(s) => s.code().map_or(-1, i64::from),
                     Err(e) => {
@@ -152,31 +149,6 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// The process group of the launched process, signalled only until the process is reaped.
-struct Group {
-    pgid: u32,
-    reaped: bool,
-}
-
-impl Group {
-    fn signal(&self, sig: Signal) {
-        if self.reaped {
-            return;
-        }
-        if let Err(e) = signal_group(self.pgid, sig) {
-            tracing::warn!(pgid = self.pgid, signal = %sig, error = %e, "cannot signal process group");
-        }
-    }
-}
-
-impl Drop for Group {
-    /// If the connection's task is dropped while the process runs (the runtime is stopping), the
-    /// group is killed; tokio reaps the dropped child in the background.
-    fn drop(&mut self) {
-        self.signal(Signal::SIGKILL);
-    }
-}
-
 /// A task aborted when dropped (a pipe reader: aborting it closes the pipe).
 struct Task(JoinHandle<()>);
 
@@ -186,48 +158,16 @@ impl Drop for Task {
     }
 }
 
-/// Spawned through the guest's child registry, so that as PID 1 the zombie reaper leaves its exit
-/// status to us.
+/// Starts the program (see [`crate::program`]), with stdin on `/dev/null`.
 fn start(req: &ProxyRequest) -> io::Result<RegisteredChild<'static>> {
-    let program = look_path(&req.Address)?;
-    let dir = if req.Dir.is_empty() { "/" } else { &req.Dir };
-    // Checked here so that the error names the directory, as Go's does, not the program.
-    if let Err(e) = std::fs::metadata(dir) {
-        return Err(io::Error::new(e.kind(), format!("chdir {dir}: {e}")));
-    }
-    let mut cmd = Command::new(&program);
-    cmd.arg0(&req.Address)
-        .args(&req.Args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    if !req.Env.is_empty() {
-        cmd.env_clear();
-        for kv in &req.Env {
-            match kv.split_once('=') {
-                Some((k, v)) if !k.is_empty() => {
-                    cmd.env(k, v);
-                }
-                _ => tracing::debug!(entry = %kv, "launch: environment entry without KEY= skipped"),
-            }
-        }
-    }
-    crate::reaper::children().spawn(&mut cmd).map_err(|e| {
-        if crate::reaper::dev_null_missing() {
-            io::Error::new(e.kind(), format!("open /dev/null: {e}"))
-        } else {
-            io::Error::new(e.kind(), format!("exec {}: {e}", program.display()))
-        }
-    })
-}
-
-/// The program to run, found as `Guest.Run` finds it (Go's `exec.LookPath` against the guest's
-/// `PATH`, or the default one a guest started by the kernel lacks).
-fn look_path(name: &str) -> io::Result<PathBuf> {
-    crate::rpc::run::look_path(name)
-        .map_err(|e| io::Error::new(io::ErrorKind::NotFound, e.to_string()))
+    let program = Program {
+        command: &req.Address,
+        args: &req.Args,
+        env: &req.Env,
+        dir: &req.Dir,
+        stdin_piped: false,
+    };
+    program::start(crate::reaper::children(), &program).map_err(|e| io::Error::other(e.to_string()))
 }
 
 /// Reads `r` to its end, sending each line (see the module's documentation for the rules).
@@ -465,13 +405,5 @@ mod tests {
         assert_eq!(complete(b"a\r".to_vec()), b"a");
         assert_eq!(complete(b"a".to_vec()), b"a");
         assert_eq!(complete(Vec::new()), b"");
-    }
-
-    #[test]
-    fn look_path_as_go() {
-        assert!(look_path("").is_err());
-        assert_eq!(look_path("/bin/x").ok(), Some(PathBuf::from("/bin/x")));
-        assert!(look_path("sh").is_ok_and(|p| p.ends_with("sh")));
-        assert!(look_path("no-such-program-boxpark").is_err());
     }
 }

@@ -1,11 +1,7 @@
 //! `Guest.Run`: run a program to completion and return its exit code and output.
 //!
-//! - `Command` is looked up in the guest's `PATH` when it has no slash (Go's `exec.LookPath`; when
-//!   the guest has no `PATH` at all, as PID 1 started by the kernel, [`DEFAULT_PATH`]); `argv[0]`
-//!   is `Command` as given.
-//! - `Env` empty: the guest's environment, plus `PWD=<Dir>` as Go's `exec.Cmd` adds when `Env` is
-//!   nil; otherwise exactly `Env` (entries without `=` are ignored; a later duplicate wins).
-//! - `Dir` empty means `/`; a missing one fails with `chdir <dir>: …`.
+//! - `Command`, `Args`, `Env` and `Dir` start the program as [`crate::program`] says (lookup,
+//!   environment, directory, process group, errors).
 //! - `Stdin` is written while stdout and stderr are read (no pipe deadlock); empty `Stdin` is
 //!   `/dev/null`. A program that exits without reading all of it is not an error.
 //! - The program runs in its own process group. The call ends when the program has exited and
@@ -18,24 +14,18 @@
 //! - If the call is abandoned (its connection closed and the server dropped it), the process
 //!   group is killed too.
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use boxpark_proto::api::{RunRequest, RunResponse};
-use nix::sys::signal::Signal;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::process::Command;
 
 use super::Error;
+use crate::program::{self, ProcessGroup, Program};
 use crate::reaper::{self, ChildRegistry};
 
 /// Most bytes kept of each of stdout and stderr: 30 MiB, so that a whole `RunResponse` stays under
 /// the 64 MiB message limit of gob-codec's decoders.
 pub const MAX_OUTPUT: usize = 30 << 20;
-/// The search path used when the guest's environment has no `PATH`.
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /// How long to wait for a killed program to be gone.
 const KILL_WAIT: Duration = Duration::from_secs(5);
 
@@ -51,55 +41,16 @@ pub async fn run_with(
     req: RunRequest,
 ) -> Result<RunResponse, Error> {
     tracing::info!(command = %req.Command, args = req.Args.len(), dir = %req.Dir, timeout = req.Timeout, "run");
-    let dir = if req.Dir.is_empty() { "/" } else { &req.Dir };
-    match std::fs::metadata(dir) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => {
-            let enotdir = std::io::Error::from_raw_os_error(libc::ENOTDIR);
-            return Err(Error::path("chdir", dir, enotdir));
-        }
-        Err(e) => return Err(Error::path("chdir", dir, e)),
-    }
-    let program = look_path(&req.Command)?;
-
-    let mut cmd = Command::new(&program);
-    cmd.arg0(&req.Command)
-        .args(&req.Args)
-        .current_dir(dir)
-        .stdin(if req.Stdin.is_empty() {
-            Stdio::null()
-        } else {
-            Stdio::piped()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    if req.Env.is_empty() {
-        if let Some(pwd) = absolute(dir) {
-            cmd.env("PWD", pwd);
-        }
-    } else {
-        cmd.env_clear();
-        for kv in &req.Env {
-            match kv.split_once('=') {
-                Some((k, v)) => {
-                    cmd.env(k, v);
-                }
-                None => tracing::debug!(entry = %kv, "run: environment entry without '=' ignored"),
-            }
-        }
-    }
-
-    let mut child = registry.spawn(&mut cmd).map_err(|e| {
-        if reaper::dev_null_missing() {
-            Error::path("open", "/dev/null", e)
-        } else {
-            Error::path("fork/exec", program.display().to_string(), e)
-        }
-    })?;
+    let program = Program {
+        command: &req.Command,
+        args: &req.Args,
+        env: &req.Env,
+        dir: &req.Dir,
+        stdin_piped: !req.Stdin.is_empty(),
+    };
+    let mut child = program::start(registry, &program)?;
     // From here on, leaving early (an error, or the call being dropped) kills the whole group.
-    let mut group = GroupKiller(child.pid());
+    let mut group = ProcessGroup::of(child.pid());
     let stdin = child.stdin.take();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
@@ -140,7 +91,7 @@ pub async fn run_with(
     match outcome {
         Ok(((), stdout, stderr, status)) => {
             // Done as Go is done: processes of the group that closed their output live on.
-            group.0 = None;
+            group.forget();
             let code = status.code().map(i64::from).unwrap_or(-1);
             tracing::info!(command = %req.Command, exit_code = code, "run: exited");
             Ok(RunResponse {
@@ -188,107 +139,9 @@ async fn read_capped<R: AsyncRead + Unpin>(
     Ok(buf)
 }
 
-/// SIGKILLs a process group when dropped, unless its pgid was taken out.
-struct GroupKiller(Option<i32>);
-
-impl GroupKiller {
-    fn kill(&mut self) {
-        if let Some(pgid) = self.0.take() {
-            if let Ok(pgid) = u32::try_from(pgid) {
-                if let Err(e) = crate::sys::signal_group(pgid, Signal::SIGKILL) {
-                    tracing::warn!(pgid, error = %e, "run: cannot kill the process group");
-                }
-            }
-        }
-    }
-}
-
-impl Drop for GroupKiller {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// `dir` made absolute against the guest's working directory.
-fn absolute(dir: &str) -> Option<PathBuf> {
-    let p = Path::new(dir);
-    if p.is_absolute() {
-        Some(p.to_owned())
-    } else {
-        std::env::current_dir().ok().map(|cwd| cwd.join(p))
-    }
-}
-
-/// Go's `exec.LookPath` against the guest's `PATH` (or [`DEFAULT_PATH`]).
-pub fn look_path(name: &str) -> Result<PathBuf, Error> {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from(DEFAULT_PATH));
-    look_path_in(name, &path)
-}
-
-fn look_path_in(name: &str, path: &std::ffi::OsStr) -> Result<PathBuf, Error> {
-    if name.contains('/') {
-        return Ok(PathBuf::from(name));
-    }
-    if !path.is_empty() {
-        for dir in std::env::split_paths(path) {
-            let dir = if dir.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                dir
-            };
-            let candidate = dir.join(name);
-            if is_executable(&candidate) {
-                if candidate.is_relative() {
-                    return Err(Error::ExecDot(name.to_owned()));
-                }
-                return Ok(candidate);
-            }
-        }
-    }
-    Err(Error::ExecNotFound(name.to_owned()))
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    match std::fs::metadata(p) {
-        Ok(m) => !m.is_dir() && m.permissions().mode() & 0o111 != 0,
-        Err(_) => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lookup() {
-        let p = |s: &str| std::ffi::OsString::from(s);
-        assert_eq!(
-            look_path_in("sh", &p("/nonexistent:/bin:/usr/bin")).map_err(|e| e.to_string()),
-            Ok(PathBuf::from("/bin/sh"))
-        );
-        assert_eq!(
-            look_path_in("/x/y", &p("")).map_err(|e| e.to_string()),
-            Ok(PathBuf::from("/x/y"))
-        );
-        assert_eq!(
-            look_path_in("nope-boxpark", &p("/bin")).map_err(|e| e.to_string()),
-            Err("exec: \"nope-boxpark\": executable file not found in $PATH".to_owned())
-        );
-        assert_eq!(
-            look_path_in("", &p("/bin")).map_err(|e| e.to_string()),
-            Err("exec: \"\": executable file not found in $PATH".to_owned())
-        );
-        assert_eq!(
-            look_path_in("sh", &p("")).map_err(|e| e.to_string()),
-            Err("exec: \"sh\": executable file not found in $PATH".to_owned())
-        );
-        // A directory named like the program is skipped.
-        assert_eq!(
-            look_path_in("bin", &p("/")).map_err(|e| e.to_string()),
-            Err("exec: \"bin\": executable file not found in $PATH".to_owned())
-        );
-    }
 
     #[test]
     fn timeouts() {

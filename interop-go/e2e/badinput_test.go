@@ -14,39 +14,34 @@ import (
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 func TestBadProxyGarbage(t *testing.T) {
 	t.Parallel()
 	g := startGuest(t)
-	for _, tc := range []struct {
-		garbage   []byte
-		halfClose bool // the guest can only tell after the end of the stream
-	}{
-		{[]byte("GET / HTTP/1.0\r\n\r\n"), true},
-		{[]byte{0x05, 'h', 'e', 'l', 'l', 'o'}, false},                        // a whole message, not gob
-		{[]byte{0x03, 0x00, 0x00, 0x00}, false},                               // type id 0
-		{[]byte{0xf8, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, false}, // a huge length
-		{[]byte{0xfc, 0x40, 0x00, 0x00, 0x00}, false},                         // 1 GiB, Go's limit
-	} {
+	garbage := append(hosttest.ProxyGarbage[:len(hosttest.ProxyGarbage):len(hosttest.ProxyGarbage)],
+		hosttest.Garbage{Name: "1 GiB", Bytes: []byte{0xfc, 0x40, 0x00, 0x00, 0x00}}, // Go's limit
+	)
+	for _, tc := range garbage {
 		mark := g.Events.Mark()
 		conn, err := host.DialHybridContext(g.within(10*time.Second), g.UDS, host.GuestPort)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := conn.Write(tc.garbage); err != nil {
+		if _, err := conn.Write(tc.Bytes); err != nil {
 			t.Fatal(err)
 		}
-		if tc.halfClose {
+		if tc.HalfClose {
 			host.CloseWrite(conn)
 		}
-		got := expectClosed(t, conn, 10*time.Second)
+		got := hosttest.ExpectEOF(t, conn, 10*time.Second)
 		conn.Close()
 		if len(got) != 0 {
-			t.Errorf("garbage %q: the guest answered %q", tc.garbage, got)
+			t.Errorf("garbage %q: the guest answered %q", tc.Bytes, got)
 		}
-		l := g.waitLog(mark, levelWarn)
-		t.Logf("garbage %q: %s", tc.garbage, host.FormatLog(l))
+		l := g.waitLog(mark, hosttest.LevelWarn)
+		t.Logf("garbage %q: %s", tc.Bytes, host.FormatLog(l))
 		g.alive()
 	}
 }
@@ -83,15 +78,15 @@ func TestBadProxyRequests(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mark := g.Events.Mark()
 			conn := g.proxy(tc.req)
-			got := expectClosed(t, conn, 10*time.Second)
+			got := hosttest.ExpectEOF(t, conn, 10*time.Second)
 			if len(got) != 0 {
 				t.Errorf("the guest answered %q before closing", got)
 			}
 			var l *contract.Log
 			if tc.mention == "" {
-				l = g.waitLog(mark, levelWarn)
+				l = g.waitLog(mark, hosttest.LevelWarn)
 			} else {
-				l = g.waitLog(mark, levelWarn, tc.mention)
+				l = g.waitLog(mark, hosttest.LevelWarn, tc.mention)
 			}
 			t.Logf("logged: %s", host.FormatLog(l))
 			g.alive()
@@ -128,12 +123,12 @@ func TestBadRPCHugeLength(t *testing.T) {
 			if _, err := conn.Write(tc.prefix); err != nil {
 				t.Fatal(err)
 			}
-			got := expectClosed(t, conn, 10*time.Second)
+			got := hosttest.ExpectEOF(t, conn, 10*time.Second)
 			conn.Close()
 			if len(got) != 0 {
 				t.Errorf("% x: the guest answered %q", tc.prefix, got)
 			}
-			l := g.waitLog(mark, levelWarn)
+			l := g.waitLog(mark, hosttest.LevelWarn)
 			t.Logf("% x: %s", tc.prefix, host.FormatLog(l))
 			c, err := host.DialRetry(g.within(10*time.Second), g.UDS)
 			if err != nil {
@@ -156,7 +151,7 @@ func TestBadRPCReconnect(t *testing.T) {
 		// connection, but a retry is allowed (and counted).
 		mark := g.Events.Mark()
 		g.Client.Close()
-		_, _ = g.Events.WaitLog(g.within(3*time.Second), mark, levelDebug, "RPC connection closed")
+		_, _ = g.Events.WaitLog(g.within(3*time.Second), mark, hosttest.LevelDebug, "RPC connection closed")
 		c, err := host.DialContext(g.within(10*time.Second), g.UDS)
 		if err != nil {
 			t.Fatal(err)

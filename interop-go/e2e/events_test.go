@@ -10,6 +10,7 @@ import (
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 func TestEventStream(t *testing.T) {
@@ -46,20 +47,8 @@ func TestEventStream(t *testing.T) {
 	if age := time.Since(l.Log.Time); l.Log.Time.IsZero() || age < -time.Minute || age > time.Minute {
 		t.Errorf("Log.Time %v is not about now", l.Log.Time)
 	}
-	for _, e := range g.Events.Events() {
-		switch {
-		case e.Err != nil:
-			t.Errorf("event stream error: %v", e.Err)
-		case e.Info != nil && e.Conn == 1 && e.Received.After(first.Received):
-			t.Errorf("a second Info on the same connection: %v", e)
-		case e.Log != nil:
-			switch e.Log.Level {
-			case -4, 0, 4, 8:
-			default:
-				t.Errorf("Log level %d is not a log/slog level: %v", e.Log.Level, e)
-			}
-		}
-	}
+	// first is the first event: every later one is well-formed.
+	hosttest.CheckEventsAfterInfo(t, g.Events.Events()[1:])
 }
 
 // A call that fails is logged at warn level or above, naming what failed.
@@ -70,7 +59,7 @@ func TestEventBadRequestLogged(t *testing.T) {
 	bad := filepath.Join(g.dir, "missing", "file")
 	err := g.Client.Write(g.ctx, contract.WriteRequest{Path: bad, Data: []byte("x")})
 	serverError(t, "Write into a missing directory", err)
-	l := g.waitLogAny(mark, levelWarn, bad, "Guest.Write")
+	l := g.waitLogAny(mark, hosttest.LevelWarn, bad, "Guest.Write")
 	t.Logf("logged: %s", host.FormatLog(l))
 	g.alive()
 }
@@ -87,7 +76,7 @@ func TestEventReconnect(t *testing.T) {
 	// Something to log while disconnected: a proxy request for a missing
 	// file (the contract says it is logged).
 	bad := filepath.Join(g.dir, "while-disconnected")
-	expectClosed(t, g.proxy(contract.ProxyRequest{Network: "file", Address: bad}), 10*time.Second)
+	hosttest.ExpectEOF(t, g.proxy(contract.ProxyRequest{Network: "file", Address: bad}), 10*time.Second)
 	info, err := g.Events.Wait(g.within(15*time.Second), 0, func(e host.Event) bool { return e.Info != nil && e.Conn >= 2 })
 	if err != nil {
 		t.Fatalf("no Info on a second event connection after the first was closed: %v", err)
@@ -107,7 +96,7 @@ func TestEventReconnect(t *testing.T) {
 	// And new records go to the new connection.
 	mark := g.Events.Mark()
 	bad2 := filepath.Join(g.dir, "after-reconnect")
-	expectClosed(t, g.proxy(contract.ProxyRequest{Network: "file", Address: bad2}), 10*time.Second)
+	hosttest.ExpectEOF(t, g.proxy(contract.ProxyRequest{Network: "file", Address: bad2}), 10*time.Second)
 	e, err = g.Events.Wait(g.within(10*time.Second), mark, func(e host.Event) bool {
 		return e.Log != nil && host.Mentions(e.Log, bad2)
 	})

@@ -5,7 +5,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -207,13 +206,7 @@ func (g *guest) alive() {
 		g.t.Fatalf("the guest process exited")
 	default:
 	}
-	resp, err := g.Client.Run(g.within(20*time.Second), contract.RunRequest{Command: "echo", Args: []string{"still", "serving"}})
-	if err != nil {
-		g.t.Fatalf("the guest no longer serves calls: %v", err)
-	}
-	if string(resp.Stdout) != "still serving\n" {
-		g.t.Fatalf("Run echo: stdout %q", resp.Stdout)
-	}
+	hosttest.StillServes(g.t, g.within(20*time.Second), g.Client)
 }
 
 // proxy opens a proxy connection, closed at the end of the test.
@@ -260,27 +253,8 @@ func (g *guest) waitLogAny(mark, minLevel int, anyOf ...string) *contract.Log {
 	return e.Log
 }
 
-// expectClosed reads conn until EOF (or an error), within d, and returns what
-// it read.
-func expectClosed(t *testing.T, conn net.Conn, d time.Duration) []byte {
-	t.Helper()
-	_ = conn.SetReadDeadline(time.Now().Add(d))
-	data, err := io.ReadAll(conn)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("the guest did not close the connection within %v (read %q)", d, data)
-	}
-	return data
-}
-
 // serverError returns the guest's error text (see hosttest.ServerError).
 func serverError(t *testing.T, what string, err error) string {
 	t.Helper()
 	return hosttest.ServerError(t, what, err)
 }
-
-// Log levels (log/slog).
-const (
-	levelDebug = -4
-	levelWarn  = 4
-)

@@ -13,6 +13,7 @@ import (
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 // nextHostConn waits up to 10 s for the next host-proxy connection.
@@ -40,13 +41,6 @@ func (g *guest) noHostConn(d time.Duration) {
 	}
 }
 
-func checkRequest(t *testing.T, got, want contract.ConnectionRequest) {
-	t.Helper()
-	if got != want {
-		t.Errorf("ConnectionRequest\n got %+v\nwant %+v", got, want)
-	}
-}
-
 func TestHostProxyTCP(t *testing.T) {
 	t.Parallel()
 	g := startGuest(t)
@@ -62,7 +56,7 @@ func TestHostProxyTCP(t *testing.T) {
 		defer c.Close()
 		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 		h := g.nextHostConn()
-		checkRequest(t, h.Request, contract.ConnectionRequest{
+		hosttest.CheckConnectionRequest(t, h.Request, contract.ConnectionRequest{
 			Network: "tcp", ListenAddress: "127.0.0.1:0",
 			LocalAddress: resp.Address, RemoteAddress: c.LocalAddr().String(),
 		})
@@ -116,7 +110,7 @@ func TestHostProxyUnix(t *testing.T) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 	h := g.nextHostConn()
-	checkRequest(t, h.Request, contract.ConnectionRequest{
+	hosttest.CheckConnectionRequest(t, h.Request, contract.ConnectionRequest{
 		Network: "unix", ListenAddress: path, LocalAddress: path, RemoteAddress: "",
 	})
 	hybridStreamExchange(t, c, h.Conn, 0)
@@ -151,7 +145,7 @@ func TestHostProxyUDP(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := g.nextHostConn()
-		checkRequest(t, h.Request, contract.ConnectionRequest{
+		hosttest.CheckConnectionRequest(t, h.Request, contract.ConnectionRequest{
 			Network: "udp", ListenAddress: "127.0.0.1:0",
 			LocalAddress: resp.Address, RemoteAddress: p.LocalAddr().String(),
 		})
@@ -207,7 +201,7 @@ func TestHostProxyUnixgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := g.nextHostConn()
-	checkRequest(t, h.Request, contract.ConnectionRequest{
+	hosttest.CheckConnectionRequest(t, h.Request, contract.ConnectionRequest{
 		Network: "unixgram", ListenAddress: path, LocalAddress: path, RemoteAddress: peerPath,
 	})
 	got, err := h.Datagrams().Recv()

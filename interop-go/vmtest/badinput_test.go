@@ -10,6 +10,7 @@ import (
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 func init() {
@@ -34,10 +35,10 @@ func testBadProxyRequests(t *testing.T, vm *VM) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mark := vm.Events.Mark()
-			if got := expectEOF(t, openProxy(t, vm, tc.req), callTimeout); len(got) != 0 {
+			if got := hosttest.ExpectEOF(t, openProxy(t, vm, tc.req), callTimeout); len(got) != 0 {
 				t.Errorf("the guest answered %q before closing", got)
 			}
-			l := waitLog(t, vm, mark, slogWarn, tc.mention...)
+			l := waitLog(t, vm, mark, hosttest.LevelWarn, tc.mention...)
 			t.Logf("logged: %s", host.FormatLog(l))
 			if l.Attrs["network"] != tc.req.Network {
 				t.Errorf("the log names network %q, want %q", l.Attrs["network"], tc.req.Network)
@@ -51,36 +52,27 @@ func testBadProxyRequests(t *testing.T, vm *VM) {
 // proxy connection, since the RPC connection is open): closed without an
 // answer, logged.
 func testBadProxyGarbage(t *testing.T, vm *VM) {
-	for _, tc := range []struct {
-		name    string
-		garbage []byte
-		end     bool // the guest can tell only at the end of the stream
-	}{
-		{"http", []byte("GET / HTTP/1.0\r\n\r\n"), true},
-		{"not gob", []byte{0x05, 'h', 'e', 'l', 'l', 'o'}, false},
-		{"type id 0", []byte{0x03, 0x00, 0x00, 0x00}, false},
-		{"huge length", []byte{0xf8, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range hosttest.ProxyGarbage {
+		t.Run(tc.Name, func(t *testing.T) {
 			mark := vm.Events.Mark()
 			conn, err := host.DialHybridContext(vm.ctx(t, callTimeout), vm.UDS, host.GuestPort)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer conn.Close()
-			if _, err := conn.Write(tc.garbage); err != nil {
+			if _, err := conn.Write(tc.Bytes); err != nil {
 				t.Fatal(err)
 			}
-			if tc.end {
+			if tc.HalfClose {
 				if err := host.CloseWrite(conn); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if got := expectEOF(t, conn, callTimeout); len(got) != 0 {
-				t.Errorf("garbage %q: the guest answered %q", tc.garbage, got)
+			if got := hosttest.ExpectEOF(t, conn, callTimeout); len(got) != 0 {
+				t.Errorf("garbage %q: the guest answered %q", tc.Bytes, got)
 			}
-			l := waitLog(t, vm, mark, slogWarn, "ProxyRequest")
-			t.Logf("garbage %q: %s", tc.garbage, host.FormatLog(l))
+			l := waitLog(t, vm, mark, hosttest.LevelWarn, "ProxyRequest")
+			t.Logf("garbage %q: %s", tc.Bytes, host.FormatLog(l))
 			stillServes(t, vm)
 		})
 	}
@@ -111,7 +103,7 @@ func testBadCalls(t *testing.T, vm *VM) {
 			if msg != tc.want {
 				t.Errorf("%s: error %q, want %q", tc.name, msg, tc.want)
 			}
-			l := waitLog(t, vm, mark, slogWarn, tc.method)
+			l := waitLog(t, vm, mark, hosttest.LevelWarn, tc.method)
 			t.Logf("logged: %s", host.FormatLog(l))
 			stillServes(t, vm)
 		})
@@ -134,7 +126,7 @@ func testBadVsockPeer(t *testing.T, vm *VM) {
 			t.Errorf("CID %s: vm-peer vsock-dial says %q, want closed (the guest must close a port-1 connection from any CID but 2 unread)", cid, out)
 			continue
 		}
-		l := waitLog(t, vm, mark, slogWarn, "peer_cid")
+		l := waitLog(t, vm, mark, hosttest.LevelWarn, "peer_cid")
 		t.Logf("CID %s: closed; logged: %s", cid, host.FormatLog(l))
 		if pc := l.Attrs["peer_cid"]; pc == "" || pc == "2" {
 			t.Errorf("CID %s: peer_cid %q, want the peer's CID (not 2)", cid, pc)

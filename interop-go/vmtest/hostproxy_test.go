@@ -14,6 +14,7 @@ import (
 
 	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
+	"boxpark.dev/interop-go/internal/hosttest"
 )
 
 func init() {
@@ -117,10 +118,7 @@ func testHostProxyUnix(t *testing.T, vm *VM) {
 	text := "hello over unix"
 	run := runAsync(t, vm, peerBin, "send", "unix", hostProxyUnixPath, text)
 	h := nextHostConn(t, vm, "unix", hostProxyUnixPath)
-	want := contract.ConnectionRequest{Network: "unix", ListenAddress: hostProxyUnixPath, LocalAddress: hostProxyUnixPath, RemoteAddress: ""}
-	if h.Request != want {
-		t.Errorf("ConnectionRequest\n got %+v\nwant %+v", h.Request, want)
-	}
+	hosttest.CheckConnectionRequest(t, h.Request, contract.ConnectionRequest{Network: "unix", ListenAddress: hostProxyUnixPath, LocalAddress: hostProxyUnixPath, RemoteAddress: ""})
 	answerStream(t, h, text)
 	if out := waitRun(t, run, "vm-peer send unix"); out != "host got "+text+"\n" {
 		t.Errorf("the client printed %q, want %q", out, "host got "+text+"\n")
@@ -193,10 +191,7 @@ func testHostProxyUnixgram(t *testing.T, vm *VM) {
 	t.Run("unnamed", func(t *testing.T) {
 		vm.runOK(t, peerBin, "notify", hostProxyDgramPath, "READY=1")
 		h := nextHostConn(t, vm, "unixgram", hostProxyDgramPath)
-		want := contract.ConnectionRequest{Network: "unixgram", ListenAddress: hostProxyDgramPath, LocalAddress: hostProxyDgramPath, RemoteAddress: ""}
-		if h.Request != want {
-			t.Errorf("ConnectionRequest\n got %+v\nwant %+v", h.Request, want)
-		}
+		hosttest.CheckConnectionRequest(t, h.Request, contract.ConnectionRequest{Network: "unixgram", ListenAddress: hostProxyDgramPath, LocalAddress: hostProxyDgramPath, RemoteAddress: ""})
 		_ = h.Conn.SetReadDeadline(time.Now().Add(callTimeout))
 		got, err := h.Datagrams().Recv()
 		if err != nil || string(got) != "READY=1" {

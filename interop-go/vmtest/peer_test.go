@@ -26,13 +26,6 @@ const peerBin = "/usr/bin/vm-peer"
 // logTimeout bounds the wait for one Log on the event stream.
 const logTimeout = 30 * time.Second
 
-// Log levels (log/slog).
-const (
-	slogDebug = -4
-	slogInfo  = 0
-	slogWarn  = 4
-)
-
 // peerServer is a vm-peer server running in the guest, on a launch proxy
 // connection that stays open while the server is needed: closing it
 // SIGTERMs the server.
@@ -165,19 +158,6 @@ func launchOnce(t *testing.T, vm *VM, req contract.ProxyRequest) (net.Conn, *hos
 	return conn, lr
 }
 
-// expectEOF reads conn to its end within d and returns what it read; a
-// timeout fails t (the guest did not close the connection).
-func expectEOF(t *testing.T, conn net.Conn, d time.Duration) []byte {
-	t.Helper()
-	_ = conn.SetReadDeadline(time.Now().Add(d))
-	data, err := io.ReadAll(conn)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		t.Fatalf("the guest did not close the connection within %v (read %d bytes)", d, len(data))
-	}
-	return data
-}
-
 // waitLog waits (logTimeout) for a Log at event position mark or later with
 // level >= minLevel that mentions every string.
 func waitLog(t *testing.T, vm *VM, mark, minLevel int, mentions ...string) *contract.Log {
@@ -193,13 +173,7 @@ func waitLog(t *testing.T, vm *VM, mark, minLevel int, mentions ...string) *cont
 func stillServes(t *testing.T, vm *VM) {
 	t.Helper()
 	vm.requireRunning(t)
-	resp, err := vm.Client.Run(vm.ctx(t, callTimeout), contract.RunRequest{Command: "echo", Args: []string{"still", "serving"}})
-	if err != nil {
-		t.Fatalf("the guest no longer serves calls: %v", err)
-	}
-	if string(resp.Stdout) != "still serving\n" {
-		t.Fatalf("Run echo: exit %d, stdout %q, stderr %q", resp.ExitCode, resp.Stdout, resp.Stderr)
-	}
+	hosttest.StillServes(t, vm.ctx(t, callTimeout), vm.Client)
 }
 
 // serverError returns the guest's error text (see hosttest.ServerError).

@@ -157,10 +157,7 @@ func testProxyUnixgram(t *testing.T, vm *VM) {
 		h := nextHostConn(t, vm, "unixgram", proxyListenDgram)
 		// The proxy socket has an abstract name, which the host proxy
 		// shows as "" (an unnamed peer).
-		want := contract.ConnectionRequest{Network: "unixgram", ListenAddress: proxyListenDgram, LocalAddress: proxyListenDgram, RemoteAddress: ""}
-		if h.Request != want {
-			t.Errorf("ConnectionRequest\n got %+v\nwant %+v", h.Request, want)
-		}
+		hosttest.CheckConnectionRequest(t, h.Request, contract.ConnectionRequest{Network: "unixgram", ListenAddress: proxyListenDgram, LocalAddress: proxyListenDgram, RemoteAddress: ""})
 		for _, m := range msgs {
 			got, err := h.Datagrams().Recv()
 			if err != nil {
@@ -208,10 +205,10 @@ func testProxyFile(t *testing.T, vm *VM) {
 	// A missing file: closed without a byte, and logged.
 	missing := "/tmp/vmtest-proxy-no-such-file"
 	mark := vm.Events.Mark()
-	if got := expectEOF(t, openProxy(t, vm, contract.ProxyRequest{Network: "file", Address: missing}), callTimeout); len(got) != 0 {
+	if got := hosttest.ExpectEOF(t, openProxy(t, vm, contract.ProxyRequest{Network: "file", Address: missing}), callTimeout); len(got) != 0 {
 		t.Errorf("missing file: the guest sent %q", got)
 	}
-	l := waitLog(t, vm, mark, slogWarn, missing)
+	l := waitLog(t, vm, mark, hosttest.LevelWarn, missing)
 	t.Logf("logged: %s", host.FormatLog(l))
 }
 

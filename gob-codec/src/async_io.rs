@@ -31,10 +31,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::codec::{Attempt, Step, StreamState};
-use crate::de::{decode_buffered_typed, decode_buffered_value, Limits};
+use crate::de::decode_root;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ser::{Encoder, EncoderOptions};
+use crate::stream::buffered::{Step, StreamState};
+use crate::stream::{DecodeFn, Limits};
 use crate::types::TypeTable;
 use crate::value::Value;
 
@@ -74,17 +75,17 @@ impl<R: AsyncRead + Unpin> AsyncDecoder<R> {
     /// skipped, as Go's `gob.Decoder` does: the definitions in front of it are kept and the next call
     /// reads the value after it.
     pub async fn decode<T: DeserializeOwned>(&mut self) -> Result<T> {
-        self.next(decode_buffered_typed::<T>).await
+        self.next(decode_root::<T>).await
     }
 
     /// Decodes the next value into a dynamic [`Value`].
     pub async fn decode_value(&mut self) -> Result<Value> {
-        self.next(decode_buffered_value).await
+        self.next(crate::value::de::decode).await
     }
 
-    async fn next<T>(&mut self, attempt: Attempt<T>) -> Result<T> {
+    async fn next<T>(&mut self, decode: DecodeFn<T>) -> Result<T> {
         loop {
-            let need = match self.state.step(&self.pending, attempt)? {
+            let need = match self.state.step(&self.pending, decode)? {
                 Step::Value(v, used) => {
                     self.pending.drain(..used);
                     return Ok(v);
@@ -115,7 +116,7 @@ impl<R: AsyncRead + Unpin> AsyncDecoder<R> {
 
     /// The type definitions received so far.
     pub fn types(&self) -> &TypeTable {
-        &self.state.types
+        self.state.types()
     }
 
     /// Bytes consumed from the reader so far.

@@ -35,10 +35,11 @@ use bytes::{Buf, BytesMut};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::de::input::message_len;
-use crate::de::{decode_buffered_typed, decode_buffered_value, Buffered, Limits};
-use crate::error::{Error, ErrorKind, Result};
+use crate::de::decode_root;
+use crate::error::{Error, Result};
 use crate::ser::{Encoder, EncoderOptions};
+use crate::stream::buffered::{Step, StreamState};
+use crate::stream::{DecodeFn, Limits};
 use crate::types::TypeTable;
 use crate::value::Value;
 
@@ -46,125 +47,12 @@ use crate::value::Value;
 /// announced length (already capped by the limit) costs memory only when it is really sent.
 const RESERVE_AHEAD: usize = 1 << 20;
 
-/// A decoding attempt over whole buffered messages.
-pub(crate) type Attempt<T> =
-    fn(&[u8], u64, &mut TypeTable, Limits, &mut Vec<u8>) -> Result<Buffered<T>>;
-
-/// What to do after looking at the buffered bytes.
-pub(crate) enum Step<T> {
-    /// A value, which took the first `used` bytes of the buffer.
-    Value(T, usize),
-    /// More bytes are needed; `n` more complete the next message (or its length prefix).
-    Need(usize),
-    /// The next value does not decode; its first `used` bytes are to be dropped (see
-    /// [`Buffered::Failed`]).
-    Failed(Error, usize),
-}
-
-/// The state a streaming decoder keeps between calls: the stream's definitions and where it is.
-pub(crate) struct StreamState {
-    pub types: TypeTable,
-    pub limits: Limits,
-    /// Stream offset of the first buffered byte.
-    pub offset: u64,
-    /// Where the message that the last attempt ran short of starts (0 after a value).
-    tried: usize,
-    scratch: Vec<u8>,
-}
-
-impl StreamState {
-    pub fn new(limits: Limits) -> Self {
-        StreamState {
-            types: TypeTable::new(),
-            limits,
-            offset: 0,
-            tried: 0,
-            scratch: Vec::new(),
-        }
-    }
-
-    /// Looks at the buffered bytes `data` (starting at the next value): decodes a value if all its
-    /// messages are there, else says how many bytes complete the next message. A bad or over-limit
-    /// length prefix is an error as soon as it is buffered, unless a value before it is complete.
-    pub fn step<T>(&mut self, data: &[u8], attempt: Attempt<T>) -> Result<Step<T>> {
-        // Decode only when a whole message arrived after the ones the last attempt ran short with:
-        // definitions are parsed again from the start each time, so this bounds the work by the
-        // number of messages, and it looks at one message header per call, not at all that is
-        // buffered.
-        if let Need::Whole = self.need_at(data, self.tried)? {
-            let r = attempt(
-                data,
-                self.offset,
-                &mut self.types,
-                self.limits,
-                &mut self.scratch,
-            );
-            // Keep scratch space for ordinary messages only.
-            if self.scratch.capacity() > RESERVE_AHEAD {
-                self.scratch = Vec::new();
-            }
-            match r? {
-                Buffered::Done { value, used } => {
-                    self.offset += used as u64;
-                    self.tried = 0;
-                    return Ok(Step::Value(value, used));
-                }
-                Buffered::NeedMore { at } => self.tried = at,
-                Buffered::Failed { error, used } => {
-                    self.offset += used as u64;
-                    self.tried = 0;
-                    return Ok(Step::Failed(error, used));
-                }
-            }
-        }
-        match self.need_at(data, self.tried)? {
-            Need::Bytes(n) => Ok(Step::Need(n)),
-            // The attempt stopped at a whole message: it cannot, but asking for a byte is safe.
-            Need::Whole => Ok(Step::Need(1)),
-        }
-    }
-
-    /// What the message starting at `at` still needs; its length prefix is checked here.
-    fn need_at(&self, data: &[u8], at: usize) -> Result<Need> {
-        let rest = &data[at..];
-        let offset = self.offset + at as u64;
-        Ok(match message_len(rest, offset, self.limits.max_message)? {
-            None => Need::Bytes(frame_prefix_need(rest)),
-            Some((len, used)) if rest.len() - used < len => Need::Bytes(len - (rest.len() - used)),
-            Some(_) => Need::Whole,
-        })
-    }
-
-    /// The error for input that ends with `left` bytes of an unfinished value buffered.
-    pub fn truncated(&self, left: usize) -> Error {
-        Error::new(ErrorKind::UnexpectedEof).at(self.offset + left as u64)
-    }
-}
-
-enum Need {
-    /// This many more bytes complete the message (or its length prefix).
-    Bytes(usize),
-    /// The message is all there.
-    Whole,
-}
-
-/// Bytes still missing from an incomplete length prefix.
-fn frame_prefix_need(data: &[u8]) -> usize {
-    match data.first() {
-        None => 1,
-        Some(&b) if b < 0x80 => 1,
-        Some(&b) => (1 + usize::from(b.wrapping_neg()))
-            .saturating_sub(data.len())
-            .max(1),
-    }
-}
-
 fn decode_buf<T>(
     state: &mut StreamState,
     src: &mut BytesMut,
-    attempt: Attempt<T>,
+    decode: DecodeFn<T>,
 ) -> Result<Option<T>> {
-    match state.step(src, attempt)? {
+    match state.step(src, decode)? {
         Step::Value(v, used) => {
             src.advance(used);
             Ok(Some(v))
@@ -183,9 +71,9 @@ fn decode_buf<T>(
 fn decode_buf_eof<T>(
     state: &mut StreamState,
     src: &mut BytesMut,
-    attempt: Attempt<T>,
+    decode: DecodeFn<T>,
 ) -> Result<Option<T>> {
-    match decode_buf(state, src, attempt)? {
+    match decode_buf(state, src, decode)? {
         Some(v) => Ok(Some(v)),
         None if src.is_empty() => Ok(None),
         None => Err(state.truncated(src.len())),
@@ -225,7 +113,7 @@ impl<T> GobCodec<T> {
 
     /// The type definitions decoded so far.
     pub fn types(&self) -> &TypeTable {
-        &self.de.types
+        self.de.types()
     }
 
     /// Bytes of the input stream consumed by decoded values so far.
@@ -244,7 +132,7 @@ impl<T> fmt::Debug for GobCodec<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GobCodec")
             .field("offset", &self.de.offset)
-            .field("limits", &self.de.limits)
+            .field("limits", &self.de.limits())
             .finish_non_exhaustive()
     }
 }
@@ -254,11 +142,11 @@ impl<T: DeserializeOwned> tokio_util::codec::Decoder for GobCodec<T> {
     type Error = Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<T>> {
-        decode_buf(&mut self.de, src, decode_buffered_typed::<T>)
+        decode_buf(&mut self.de, src, decode_root::<T>)
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<T>> {
-        decode_buf_eof(&mut self.de, src, decode_buffered_typed::<T>)
+        decode_buf_eof(&mut self.de, src, decode_root::<T>)
     }
 }
 
@@ -320,7 +208,7 @@ impl ValueCodec {
 
     /// The type definitions decoded so far.
     pub fn types(&self) -> &TypeTable {
-        &self.de.types
+        self.de.types()
     }
 
     /// Bytes of the stream consumed by decoded values so far.
@@ -339,7 +227,7 @@ impl fmt::Debug for ValueCodec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ValueCodec")
             .field("offset", &self.de.offset)
-            .field("limits", &self.de.limits)
+            .field("limits", &self.de.limits())
             .finish_non_exhaustive()
     }
 }
@@ -349,10 +237,10 @@ impl tokio_util::codec::Decoder for ValueCodec {
     type Error = Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Value>> {
-        decode_buf(&mut self.de, src, decode_buffered_value)
+        decode_buf(&mut self.de, src, crate::value::de::decode)
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Value>> {
-        decode_buf_eof(&mut self.de, src, decode_buffered_value)
+        decode_buf_eof(&mut self.de, src, crate::value::de::decode)
     }
 }

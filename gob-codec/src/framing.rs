@@ -31,8 +31,7 @@ impl MessageBufs {
         let n = self.bufs.len();
         let (outer, inner) = self.bufs.split_at_mut(n - 1);
         let (w, b) = (&mut outer[n - 2], &mut inner[0]);
-        wire::put_uint(w, b.len() as u64);
-        w.extend_from_slice(b);
+        wire::put_message(w, b);
         b.clear();
     }
 
@@ -61,6 +60,17 @@ impl MessageBufs {
         for b in &mut self.bufs {
             b.clear();
         }
+    }
+
+    /// Back to the output's first `len` bytes and an empty current message: what a value that
+    /// failed to encode had written goes.
+    pub fn rewind(&mut self, len: usize) {
+        self.bufs.truncate(2);
+        while self.bufs.len() < 2 {
+            self.bufs.push(Vec::new());
+        }
+        self.bufs[0].truncate(len);
+        self.bufs[1].clear();
     }
 
     /// The finished messages.

@@ -32,12 +32,14 @@
 //! encoder learns them. Any stream can be read without a Rust type into a [`Value`].
 #![deny(missing_docs)]
 
+mod complex;
 mod de;
 mod error;
 mod framing;
 mod marshal;
 mod schema;
 mod ser;
+mod stream;
 mod time;
 mod types;
 mod value;
@@ -48,60 +50,15 @@ pub mod async_io;
 #[cfg(feature = "tokio")]
 pub mod codec;
 
-pub use de::{from_reader, from_slice, Decoder, Limits};
+pub use complex::Complex;
+pub use de::{from_reader, from_slice, Decoder};
 pub use error::{Error, ErrorKind, Result};
 pub use marshal::{marshaled, GoMarshal, MarshalKind, Marshaled};
-pub use ser::{to_vec, to_writer, Encoder, EncoderOptions, DEFAULT_PACKAGE};
+pub use ser::{append_bytes_value, to_vec, to_writer, Encoder, EncoderOptions, DEFAULT_PACKAGE};
+pub use stream::{Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE};
 pub use time::Time;
 pub use types::{FieldDef, TypeId, TypeTable, WireKind, WireType};
 pub use value::{Field, Interface, Value, ValueEncoder};
-
-/// Default limit on one message's size: 64 MiB.
-pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
-/// Default limit on value nesting depth. Real Go data nests a few levels; 256 keeps the deepest
-/// decode well inside a 2 MiB thread stack (a tokio worker's) even in debug builds, where a level of
-/// typed decoding can take several KiB of stack.
-pub const DEFAULT_MAX_DEPTH: usize = 256;
-
-/// Go's `complex128`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Complex {
-    /// Real part.
-    pub re: f64,
-    /// Imaginary part.
-    pub im: f64,
-}
-
-impl serde::Serialize for Complex {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTupleStruct;
-        let mut t = s.serialize_tuple_struct("complex128", schema::COMPLEX_LEN)?;
-        t.serialize_field(&self.re)?;
-        t.serialize_field(&self.im)?;
-        t.end()
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Complex {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Complex;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a complex number")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> std::result::Result<Complex, A::Error> {
-                let re = a.next_element()?.unwrap_or(0.0);
-                let im = a.next_element()?.unwrap_or(0.0);
-                Ok(Complex { re, im })
-            }
-        }
-        d.deserialize_tuple_struct("complex128", schema::COMPLEX_LEN, V)
-    }
-}
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -16,28 +16,28 @@ use crate::wire::{self, Reader};
 pub type TypeId = i32;
 
 /// Predefined `bool`.
-pub const BOOL: TypeId = 1;
+pub(crate) const BOOL: TypeId = 1;
 /// Predefined `int` (every Go signed integer type).
-pub const INT: TypeId = 2;
+pub(crate) const INT: TypeId = 2;
 /// Predefined `uint` (every Go unsigned integer type).
-pub const UINT: TypeId = 3;
+pub(crate) const UINT: TypeId = 3;
 /// Predefined `float` (float32 and float64).
-pub const FLOAT: TypeId = 4;
+pub(crate) const FLOAT: TypeId = 4;
 /// Predefined `[]byte`.
-pub const BYTES: TypeId = 5;
+pub(crate) const BYTES: TypeId = 5;
 /// Predefined `string`.
-pub const STRING: TypeId = 6;
+pub(crate) const STRING: TypeId = 6;
 /// Predefined `complex` (complex64 and complex128).
-pub const COMPLEX: TypeId = 7;
+pub(crate) const COMPLEX: TypeId = 7;
 /// Predefined `interface`.
-pub const INTERFACE: TypeId = 8;
+pub(crate) const INTERFACE: TypeId = 8;
 /// The `wireType` struct that type definitions are written in.
-pub const WIRE_TYPE: TypeId = 16;
+pub(crate) const WIRE_TYPE: TypeId = 16;
 /// The first id Go 1.26 hands out to user types (Go's `firstUserId`; Go 1.19 used 65).
-pub const FIRST_USER_ID: TypeId = 64;
+pub(crate) const FIRST_USER_ID: TypeId = 64;
 
 /// Name of a predefined id, `None` for user ids and reserved ones.
-pub fn builtin_name(id: TypeId) -> Option<&'static str> {
+pub(crate) fn builtin_name(id: TypeId) -> Option<&'static str> {
     Some(match id {
         BOOL => "bool",
         INT => "int",
@@ -164,7 +164,7 @@ fn read_common(r: &mut Reader<'_>, name: &mut String, id: &mut TypeId) -> Result
 
 impl WireType {
     /// Decodes a `wireType` value (the body of a definition message after the negative id).
-    pub fn decode(r: &mut Reader<'_>) -> Result<WireType> {
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<WireType> {
         let start = r.offset();
         let mut name = String::new();
         let mut id = 0;
@@ -268,7 +268,7 @@ impl WireType {
     }
 
     /// Ids this definition refers to, in Go's send order.
-    pub fn children(&self) -> Vec<TypeId> {
+    pub(crate) fn children(&self) -> Vec<TypeId> {
         match &self.kind {
             WireKind::Array { elem, .. } | WireKind::Slice { elem } => vec![*elem],
             WireKind::Map { key, elem } => vec![*key, *elem],
@@ -297,7 +297,7 @@ fn put_int_field(buf: &mut Vec<u8>, last: &mut i64, n: i64, v: i64) {
 /// Hashes type ids, which are small and distinct, with one multiplication: every value decoded
 /// looks its type up, so SipHash's cost shows.
 #[derive(Default)]
-pub struct IdHasher(u64);
+pub(crate) struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
@@ -343,13 +343,16 @@ impl TypeTable {
         Ok(())
     }
 
-    /// A point to return to with [`TypeTable::rollback`].
+    /// A point to return to with [`TypeTable::rollback`]. Only the push-driven (tokio) decoders take
+    /// definitions back, when a value they tried to decode turns out not to be all there.
+    #[cfg(feature = "tokio")]
     pub(crate) fn mark(&self) -> usize {
         self.order.len()
     }
 
     /// Forgets the definitions received after `mark` (a value that was cut short defined them; they
     /// will be received again).
+    #[cfg(feature = "tokio")]
     pub(crate) fn rollback(&mut self, mark: usize) {
         for id in self.order.drain(mark.min(self.order.len())..) {
             self.defs.remove(&id);

@@ -1,29 +1,47 @@
-//! Wire primitives: unsigned, signed, float, complex, bool, byte strings; nothing else touches bits.
+//! Wire primitives: unsigned, signed, float, bool, byte strings, and the message length prefix;
+//! nothing else in the crate touches bits.
 //!
-//! See `WIRE.md`, "Integers" and "Floats". An unsigned integer below 128 is one byte; larger ones are
-//! the negated byte count followed by the big-endian bytes without leading zeros. A signed integer is
-//! shifted left one bit, complemented when negative, with the sign in bit 0. A float is its IEEE-754
-//! bits with the bytes reversed, sent as an unsigned integer, so that common floats are short.
+//! See `WIRE.md`, "Integers", "Floats", "Strings and byte slices" and "Messages". An unsigned integer
+//! below 128 is one byte; larger ones are the negated byte count followed by the big-endian bytes
+//! without leading zeros. A signed integer is shifted left one bit, complemented when negative, with
+//! the sign in bit 0. A float is its IEEE-754 bits with the bytes reversed, sent as an unsigned
+//! integer, so that common floats are short. A message is its body's length, as an unsigned integer,
+//! then the body.
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// Most bytes an unsigned integer takes: the count byte and eight bytes.
+pub(crate) const MAX_UINT_LEN: usize = 9;
+
+/// An unsigned integer's encoding, in a fixed buffer: `(bytes, length)`.
+#[inline]
+fn uint_bytes(x: u64) -> ([u8; MAX_UINT_LEN], usize) {
+    let mut out = [0u8; MAX_UINT_LEN];
+    if x < 0x80 {
+        out[0] = x as u8;
+        return (out, 1);
+    }
+    let skip = (x.leading_zeros() / 8) as usize;
+    let n = 8 - skip;
+    out[0] = (n as u8).wrapping_neg();
+    out[1..=n].copy_from_slice(&x.to_be_bytes()[skip..]);
+    (out, 1 + n)
+}
+
 /// Appends `x` as a gob unsigned integer.
 #[inline]
-pub fn put_uint(buf: &mut Vec<u8>, x: u64) {
+pub(crate) fn put_uint(buf: &mut Vec<u8>, x: u64) {
     if x < 0x80 {
         buf.push(x as u8);
         return;
     }
-    let bytes = x.to_be_bytes();
-    let skip = (x.leading_zeros() / 8) as usize;
-    let n = 8 - skip;
-    buf.push((n as u8).wrapping_neg());
-    buf.extend_from_slice(&bytes[skip..]);
+    let (b, n) = uint_bytes(x);
+    buf.extend_from_slice(&b[..n]);
 }
 
 /// The zig-zag-like mapping Go uses for signed integers.
 #[inline]
-pub fn int_to_uint(i: i64) -> u64 {
+pub(crate) fn int_to_uint(i: i64) -> u64 {
     if i < 0 {
         (!(i as u64) << 1) | 1
     } else {
@@ -33,7 +51,7 @@ pub fn int_to_uint(i: i64) -> u64 {
 
 /// Inverse of [`int_to_uint`].
 #[inline]
-pub fn uint_to_int(u: u64) -> i64 {
+pub(crate) fn uint_to_int(u: u64) -> i64 {
     if u & 1 != 0 {
         !(u >> 1) as i64
     } else {
@@ -43,26 +61,105 @@ pub fn uint_to_int(u: u64) -> i64 {
 
 /// Appends `i` as a gob signed integer.
 #[inline]
-pub fn put_int(buf: &mut Vec<u8>, i: i64) {
+pub(crate) fn put_int(buf: &mut Vec<u8>, i: i64) {
     put_uint(buf, int_to_uint(i));
 }
 
 /// Appends `f` as a gob float (byte-reversed IEEE-754 bits).
 #[inline]
-pub fn put_float(buf: &mut Vec<u8>, f: f64) {
+pub(crate) fn put_float(buf: &mut Vec<u8>, f: f64) {
     put_uint(buf, f.to_bits().swap_bytes());
 }
 
 /// Appends a length-prefixed byte string.
 #[inline]
-pub fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
     put_uint(buf, b.len() as u64);
     buf.extend_from_slice(b);
 }
 
+/// Appends `body` as a message: its length, then the body (Go's `writeMessage`).
+#[inline]
+pub(crate) fn put_message(out: &mut Vec<u8>, body: &[u8]) {
+    put_uint(out, body.len() as u64);
+    out.extend_from_slice(body);
+}
+
+/// Longest [`singleton_bytes_header`]: length prefix, type id, singleton delta, byte count.
+pub(crate) const SINGLETON_BYTES_HEADER_MAX: usize = 2 * MAX_UINT_LEN + 2;
+
+/// Everything of the message holding a top-level value of the predefined byte-string type `id`
+/// (`[]byte` or `string`) of `n` bytes that comes before the bytes themselves: the message length,
+/// the type id, the singleton `0` (`WIRE.md`, "Singletons") and the byte count.
+#[inline]
+pub(crate) fn singleton_bytes_header(
+    id: u8,
+    n: usize,
+) -> ([u8; SINGLETON_BYTES_HEADER_MAX], usize) {
+    debug_assert!(id < 0x40, "a predefined id is one byte");
+    let (count, count_len) = uint_bytes(n as u64);
+    let body_len = (2 + count_len as u64).saturating_add(n as u64);
+    let (len, len_len) = uint_bytes(body_len);
+    let mut out = [0u8; SINGLETON_BYTES_HEADER_MAX];
+    out[..len_len].copy_from_slice(&len[..len_len]);
+    out[len_len] = int_to_uint(i64::from(id)) as u8;
+    out[len_len + 1] = 0;
+    out[len_len + 2..len_len + 2 + count_len].copy_from_slice(&count[..count_len]);
+    (out, len_len + 2 + count_len)
+}
+
+/// The total size of an unsigned integer whose first byte is `first`; `None` when the count byte
+/// announces more than eight bytes.
+#[inline]
+pub(crate) fn uint_len(first: u8) -> Option<usize> {
+    if first < 0x80 {
+        return Some(1);
+    }
+    let n = usize::from(first.wrapping_neg());
+    (n <= 8).then_some(1 + n)
+}
+
+/// A message length prefix, as far as it has arrived.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Prefix {
+    /// Not all there: this many more bytes complete it.
+    Short(usize),
+    /// The body is `len` bytes; the prefix took `used`.
+    Whole { len: usize, used: usize },
+}
+
+/// Parses a message length prefix at the start of `data`, whose first byte is at stream offset
+/// `at`, checking the body length to be non-zero and at most `max`, so that nothing is ever
+/// reserved for an over-limit message.
+pub(crate) fn message_len(data: &[u8], at: u64, max: usize) -> Result<Prefix> {
+    let Some(&first) = data.first() else {
+        return Ok(Prefix::Short(1));
+    };
+    let used = uint_len(first).ok_or_else(|| Error::malformed("invalid message length").at(at))?;
+    let Some(bytes) = data.get(..used) else {
+        return Ok(Prefix::Short(used - data.len()));
+    };
+    let len = Reader::new(bytes, at).uint().map_err(|e| e.at(at))?;
+    check_message_len(len, max, at).map(|len| Prefix::Whole { len, used })
+}
+
+/// A message length must be non-zero and at most `max`; checked before anything is reserved.
+pub(crate) fn check_message_len(len: u64, max: usize, at: u64) -> Result<usize> {
+    if len == 0 {
+        return Err(Error::malformed("empty message").at(at));
+    }
+    match usize::try_from(len) {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(Error::limit(format!(
+            "message length {len} is over the limit of {max} bytes"
+        ))
+        .at(at)),
+    }
+}
+
 /// Reads primitives from one message held in memory, tracking the stream offset for errors.
 #[derive(Clone)]
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
     base: u64,
@@ -70,31 +167,26 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over `data`, whose first byte is at stream offset `base`.
-    pub fn new(data: &'a [u8], base: u64) -> Self {
+    pub(crate) fn new(data: &'a [u8], base: u64) -> Self {
         Reader { data, pos: 0, base }
     }
 
     /// Stream offset of the next byte.
     #[inline]
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.base + self.pos as u64
     }
 
     /// Bytes consumed so far.
     #[inline]
-    pub fn position(&self) -> usize {
+    pub(crate) fn position(&self) -> usize {
         self.pos
     }
 
     /// Bytes left in the message.
     #[inline]
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.data.len() - self.pos
-    }
-
-    /// True when the message is fully consumed.
-    pub fn is_empty(&self) -> bool {
-        self.remaining() == 0
     }
 
     #[cold]
@@ -104,7 +196,7 @@ impl<'a> Reader<'a> {
 
     /// Reads one byte.
     #[inline]
-    pub fn byte(&mut self) -> Result<u8> {
+    pub(crate) fn byte(&mut self) -> Result<u8> {
         match self.data.get(self.pos) {
             Some(&b) => {
                 self.pos += 1;
@@ -116,7 +208,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a gob unsigned integer.
     #[inline]
-    pub fn uint(&mut self) -> Result<u64> {
+    pub(crate) fn uint(&mut self) -> Result<u64> {
         let start = self.offset();
         let b = self.byte()?;
         if b < 0x80 {
@@ -132,19 +224,19 @@ impl<'a> Reader<'a> {
 
     /// Reads a gob signed integer.
     #[inline]
-    pub fn int(&mut self) -> Result<i64> {
+    pub(crate) fn int(&mut self) -> Result<i64> {
         self.uint().map(uint_to_int)
     }
 
     /// Reads a gob float.
     #[inline]
-    pub fn float(&mut self) -> Result<f64> {
+    pub(crate) fn float(&mut self) -> Result<f64> {
         self.uint().map(|u| f64::from_bits(u.swap_bytes()))
     }
 
     /// Reads a gob bool; Go treats any non-zero value as true.
     #[inline]
-    pub fn bool(&mut self) -> Result<bool> {
+    pub(crate) fn bool(&mut self) -> Result<bool> {
         self.uint().map(|u| u != 0)
     }
 
@@ -152,7 +244,7 @@ impl<'a> Reader<'a> {
     /// allocation is ever sized by a count the message cannot hold (each element takes a byte or more,
     /// except where `min_elem` is 0).
     #[inline]
-    pub fn count(&mut self, what: &str, min_elem: usize) -> Result<usize> {
+    pub(crate) fn count(&mut self, what: &str, min_elem: usize) -> Result<usize> {
         let start = self.offset();
         let n = self.uint()?;
         let fits = usize::try_from(n)
@@ -170,7 +262,7 @@ impl<'a> Reader<'a> {
 
     /// Reads `n` raw bytes.
     #[inline]
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.remaining() {
             return Err(self.eof());
         }
@@ -181,13 +273,13 @@ impl<'a> Reader<'a> {
 
     /// Reads a length-prefixed byte string.
     #[inline]
-    pub fn bytes(&mut self) -> Result<&'a [u8]> {
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8]> {
         let n = self.count("byte string", 1)?;
         self.take(n)
     }
 
     /// Reads a length-prefixed UTF-8 string.
-    pub fn str(&mut self) -> Result<&'a str> {
+    pub(crate) fn str(&mut self) -> Result<&'a str> {
         let start = self.offset();
         let b = self.bytes()?;
         std::str::from_utf8(b).map_err(|_| Error::malformed("string is not valid UTF-8").at(start))
@@ -262,5 +354,66 @@ mod tests {
             .count("slice", 1)
             .unwrap_err();
         assert!(e.to_string().contains("exceeds"), "{e}");
+    }
+
+    fn unhex(hex: &str) -> Vec<u8> {
+        let hex: String = hex.split_whitespace().collect();
+        (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn message_len_table() {
+        const MAX: usize = 1000;
+        for (hex, want) in [
+            ("", Prefix::Short(1)),
+            ("05", Prefix::Whole { len: 5, used: 1 }),
+            ("7f 00 00", Prefix::Whole { len: 127, used: 1 }),
+            ("ff", Prefix::Short(1)),
+            ("ff 80", Prefix::Whole { len: 128, used: 2 }),
+            ("fe 03", Prefix::Short(1)),
+            ("fe 03 e8", Prefix::Whole { len: 1000, used: 3 }),
+            ("f8 00", Prefix::Short(7)),
+        ] {
+            assert_eq!(message_len(&unhex(hex), 0, MAX).unwrap(), want, "{hex}");
+        }
+        for (hex, text) in [
+            ("00", "empty message"),
+            ("f7 01", "invalid message length"),
+            ("fe 03 e9", "over the limit of 1000 bytes"),
+            ("f8 ff ff ff ff ff ff ff ff", "over the limit"),
+        ] {
+            let e = message_len(&unhex(hex), 7, MAX).unwrap_err();
+            assert!(e.to_string().contains(text), "{hex}: {e}");
+            assert_eq!(e.offset(), Some(7), "{hex}");
+        }
+    }
+
+    #[test]
+    fn message_table() {
+        let mut v = Vec::new();
+        put_message(&mut v, &[0xaa; 3]);
+        assert_eq!(v, unhex("03 aa aa aa"));
+        let mut v = Vec::new();
+        put_message(&mut v, &[0; 200]);
+        assert_eq!(v[..2], unhex("ff c8"));
+        assert_eq!(v.len(), 202);
+    }
+
+    #[test]
+    fn singleton_bytes_header_table() {
+        // id 5 ([]byte) is 0a as a signed integer; then the singleton 00 and the byte count.
+        for (n, hex) in [
+            (0usize, "03 0a 00 00"),
+            (2, "05 0a 00 02"),
+            (124, "7f 0a 00 7c"),
+            (125, "ff 80 0a 00 7d"),
+            (128, "ff 84 0a 00 ff 80"),
+            (70_000, "fd 01 11 76 0a 00 fd 01 11 70"),
+        ] {
+            let (b, len) = singleton_bytes_header(5, n);
+            assert_eq!(b[..len], unhex(hex)[..], "{n}");
+        }
     }
 }

@@ -1081,6 +1081,74 @@ fn nil_pointer_elements_are_refused_when_encoding() {
     assert_eq!(back, P { A: None });
 }
 
+/// `Encoder::encode_pair`: when either value does not encode, nothing of the pair is written and
+/// the definitions the pair would have sent go out with the next value, as if the pair never was.
+#[test]
+fn a_pair_that_fails_writes_nothing() {
+    use gob_codec::Encoder;
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Default)]
+    struct Header {
+        Method: String,
+        Seq: u64,
+    }
+    #[derive(Serialize, Deserialize, Debug, PartialEq, Default)]
+    struct Body {
+        Items: Vec<Option<i64>>,
+    }
+    let header = Header {
+        Method: "M".into(),
+        Seq: 3,
+    };
+    let good = Body {
+        Items: vec![Some(2)],
+    };
+    // Go has no nil element in a []*int.
+    let bad = Body {
+        Items: vec![Some(1), None],
+    };
+    let fresh = |values: &[&dyn Fn(&mut Encoder<Vec<u8>>)]| {
+        let mut enc = Encoder::new(Vec::new());
+        for v in values {
+            v(&mut enc);
+        }
+        enc.into_inner()
+    };
+    let put_header = |e: &mut Encoder<Vec<u8>>| e.encode(&header).unwrap();
+    let put_good = |e: &mut Encoder<Vec<u8>>| e.encode(&good).unwrap();
+
+    // A fresh stream whose first body fails: neither the header nor any definition is written, and
+    // the next pair is what a fresh stream writes for it.
+    for failing in [
+        &|e: &mut Encoder<Vec<u8>>| e.encode_pair(&header, &None::<i64>).unwrap_err(),
+        &|e: &mut Encoder<Vec<u8>>| e.encode_pair(&header, &bad).unwrap_err(),
+    ] as [&dyn Fn(&mut Encoder<Vec<u8>>) -> Error; 2]
+    {
+        let mut enc = Encoder::new(Vec::new());
+        let e = failing(&mut enc);
+        assert!(e.to_string().contains("nil pointer"), "{e}");
+        assert!(enc.get_ref().is_empty());
+        enc.encode_pair(&header, &good).unwrap();
+        assert_eq!(enc.get_ref(), &fresh(&[&put_header, &put_good]));
+
+        // With everything defined, a failing body still takes its header with it.
+        let before = enc.get_ref().len();
+        assert!(enc.encode_pair(&header, &bad).is_err());
+        assert_eq!(enc.get_ref().len(), before);
+        enc.encode_pair(&header, &good).unwrap();
+        assert_eq!(
+            enc.get_ref(),
+            &fresh(&[&put_header, &put_good, &put_header, &put_good])
+        );
+    }
+
+    // A header that fails writes nothing either, and its body is not tried.
+    let mut enc = Encoder::new(Vec::new());
+    assert!(enc.encode_pair(&None::<i64>, &good).is_err());
+    assert!(enc.get_ref().is_empty());
+    enc.encode(&good).unwrap();
+    assert_eq!(enc.get_ref(), &fresh(&[&put_good]));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Mutation fuzzing, lite
 

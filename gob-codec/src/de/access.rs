@@ -4,11 +4,11 @@
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::input::Input;
 use super::skip::skip;
 use super::value::ValueDe;
 use super::zero::Zero;
 use crate::error::{Error, Result};
+use crate::stream::Input;
 use crate::types::{self, TypeId};
 
 pub(super) struct SeqAccess<'i, 'a> {

@@ -4,8 +4,8 @@
 //! definitions were split off into an earlier message; this walks the value instead, under the same
 //! depth limit as decoding.
 
-use super::input::Input;
 use crate::error::{Error, Result};
+use crate::stream::Input;
 use crate::types::{self, TypeId, WireKind};
 
 /// Skips one value of type `id` (after any singleton delta).
@@ -57,44 +57,9 @@ pub(crate) fn skip(inp: &mut Input<'_>, id: TypeId) -> Result<()> {
     }
 }
 
-/// Reads an interface header; `None` for a nil interface, else the registered name and concrete id,
-/// with the input positioned at the concrete value (its singleton delta already read).
-pub(crate) fn interface_header(inp: &mut Input<'_>) -> Result<Option<(String, TypeId)>> {
-    let at = inp.offset();
-    let name = inp.bytes()?;
-    if name.is_empty() {
-        return Ok(None);
-    }
-    if name.len() > 1024 {
-        return Err(Error::malformed(format!(
-            "interface type name too long ({} bytes)",
-            name.len()
-        ))
-        .at(at));
-    }
-    let name = std::str::from_utf8(name)
-        .map_err(|_| Error::malformed("interface type name is not UTF-8").at(at))?
-        .to_owned();
-    let id = inp.interface_type_id()?;
-    // The value's byte count: not trusted, the value is walked instead.
-    inp.uint()?;
-    if !is_struct(inp, id) {
-        inp.singleton()?;
-    }
-    Ok(Some((name, id)))
-}
-
-/// True when `id` is a struct type (encoded without the singleton delta).
-pub(crate) fn is_struct(inp: &Input<'_>, id: TypeId) -> bool {
-    matches!(
-        inp.types.get(id).map(|w| &w.kind),
-        Some(WireKind::Struct { .. })
-    )
-}
-
 fn skip_interface(inp: &mut Input<'_>) -> Result<()> {
     inp.enter()?;
-    let r = match interface_header(inp)? {
+    let r = match inp.interface_header()? {
         None => Ok(()),
         Some((_, id)) => skip(inp, id),
     };

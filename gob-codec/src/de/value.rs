@@ -9,10 +9,10 @@ use std::sync::Arc;
 use serde::de::{self, Visitor};
 
 use super::access::{Interface, MapAccess, MarshalSeq, SeqAccess, StructAccess};
-use super::input::Input;
-use super::skip::{interface_header, is_struct, skip};
+use super::skip::skip;
 use crate::error::{Error, Result};
 use crate::schema::{marshal_kind, COMPLEX_LEN};
+use crate::stream::Input;
 use crate::types::{self, TypeId, WireKind, WireType};
 
 pub(crate) struct ValueDe<'i, 'a> {
@@ -93,7 +93,7 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
             types::BYTES => visitor.visit_bytes(self.inp.bytes()?),
             types::STRING => visitor.visit_str(self.string()?),
             types::COMPLEX => self.deserialize_tuple_struct("complex128", COMPLEX_LEN, visitor),
-            types::INTERFACE => self.nested(|d| match interface_header(d.inp)? {
+            types::INTERFACE => self.nested(|d| match d.inp.interface_header()? {
                 None => visitor.visit_none(),
                 Some((name, id)) => visitor.visit_enum(Interface {
                     inp: &mut *d.inp,
@@ -223,7 +223,7 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
         _name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        if !is_struct(self.inp, self.id) {
+        if !self.inp.is_struct(self.id) {
             return Err(self.mismatch("struct"));
         }
         self.deserialize_unit(visitor)
@@ -356,7 +356,7 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
             return Err(self.mismatch(&format!("interface {name}")));
         }
         self.inp.enter()?;
-        let r = match interface_header(self.inp)? {
+        let r = match self.inp.interface_header()? {
             None => Err(Error::mismatch(format!(
                 "nil interface value for {name}; use Option<{name}>"
             ))

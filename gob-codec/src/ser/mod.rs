@@ -42,7 +42,7 @@ impl Default for EncoderOptions {
     fn default() -> Self {
         EncoderOptions {
             package: DEFAULT_PACKAGE.to_owned(),
-            max_depth: crate::DEFAULT_MAX_DEPTH,
+            max_depth: crate::stream::DEFAULT_MAX_DEPTH,
             first_type_id: crate::types::FIRST_USER_ID,
         }
     }
@@ -145,13 +145,50 @@ impl EncodeState {
         EncodeState {
             types: GoTypes::new(&opts.package, opts.first_type_id),
             known: KeyMap::default(),
-            bufs: MessageBufs::new(Vec::new()),
+            bufs: MessageBufs::empty(),
             max_depth: opts.max_depth,
         }
     }
 
     /// Encodes one value; returns its messages (definitions first), valid until the next call.
     pub(crate) fn encode<T>(&mut self, value: &T) -> Result<&[u8]>
+    where
+        T: Serialize + Deserialize<'static>,
+    {
+        self.bufs.reset();
+        self.push(value)?;
+        Ok(self.bufs.output())
+    }
+
+    /// Encodes `header` then `body`; returns their messages, valid until the next call. If either
+    /// fails, nothing is returned and the stream's state is as before the call.
+    pub(crate) fn encode_pair<H, B>(&mut self, header: &H, body: &B) -> Result<&[u8]>
+    where
+        H: Serialize + Deserialize<'static>,
+        B: Serialize + Deserialize<'static>,
+    {
+        self.bufs.reset();
+        let mark = self.types.mark();
+        let key = TypeKey::of::<H>();
+        let had_root = self.known.get(&key).is_some_and(|k| k.root.is_some());
+        self.push(header)?;
+        if let Err(e) = self.push(body) {
+            // The header's messages go too, so its definitions count as unsent again.
+            self.types.rollback(mark);
+            if !had_root {
+                if let Some(k) = self.known.get_mut(&key) {
+                    k.root = None;
+                }
+            }
+            self.bufs.reset();
+            return Err(e);
+        }
+        Ok(self.bufs.output())
+    }
+
+    /// Appends one value's messages to the output. On error the output and the definitions counted
+    /// as sent are as they were.
+    fn push<T>(&mut self, value: &T) -> Result<()>
     where
         T: Serialize + Deserialize<'static>,
     {
@@ -170,7 +207,7 @@ impl EncodeState {
                 (schema, None)
             }
         };
-        self.bufs.reset();
+        let out_len = self.bufs.output().len();
         let mark = self.types.mark();
         let mut ctx = Ctx {
             types: &mut self.types,
@@ -198,12 +235,12 @@ impl EncodeState {
                 if let Some(k) = self.known.get_mut(&key) {
                     k.root = Some(id);
                 }
-                Ok(self.bufs.output())
+                Ok(())
             }
             Err(e) => {
                 // Nothing of this value is written, so its definitions count as unsent.
                 self.types.rollback(mark);
-                self.bufs.reset();
+                self.bufs.rewind(out_len);
                 Err(e)
             }
         }
@@ -211,6 +248,9 @@ impl EncodeState {
 }
 
 /// Writes a stream of gob values to `W`, sending each type's definition once, as one Go `gob.Encoder`.
+///
+/// Each call writes whole messages or, when encoding fails, nothing: a value that cannot be encoded
+/// (a `None` inside a `Vec`, a map key type gob has no encoding for) leaves the stream as it was.
 pub struct Encoder<W> {
     w: W,
     state: EncodeState,
@@ -243,6 +283,63 @@ impl<W: Write> Encoder<W> {
         Ok(())
     }
 
+    /// Encodes `header` and then `body`, both or neither: the messages of the two values are written
+    /// together, with one `write_all`, only when both encode. If either fails, nothing is written and
+    /// the definitions that the pair would have sent count as unsent, so the next value that needs
+    /// them sends them. As with a failed [`Encoder::encode`], the type ids the encoder chose for the
+    /// failed values' types stay theirs (in Go a type keeps its id for the life of the process), so
+    /// a type first met in a failed pair has the id it would have had.
+    ///
+    /// This is how a protocol that frames a value with a header (Go's `net/rpc`: a `Response`, then
+    /// the reply) avoids sending a header without its body.
+    ///
+    /// ```
+    /// use gob_codec::Encoder;
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Header { Seq: u64 }
+    ///
+    /// let mut enc = Encoder::new(Vec::new());
+    /// // A `None` element cannot be encoded (Go has no nil in a []*int): nothing is written.
+    /// assert!(enc.encode_pair(&Header { Seq: 1 }, &vec![Some(1i64), None]).is_err());
+    /// assert!(enc.get_ref().is_empty());
+    /// enc.encode_pair(&Header { Seq: 1 }, &7i64).unwrap();
+    ///
+    /// // The same bytes as two calls of `encode`: Header's definition, the header, the body.
+    /// let mut two = Encoder::new(Vec::new());
+    /// two.encode(&Header { Seq: 1 }).unwrap();
+    /// two.encode(&7i64).unwrap();
+    /// assert_eq!(enc.get_ref(), two.get_ref());
+    /// ```
+    pub fn encode_pair<H, B>(&mut self, header: &H, body: &B) -> Result<()>
+    where
+        H: Serialize + Deserialize<'static>,
+        B: Serialize + Deserialize<'static>,
+    {
+        let bytes = self.state.encode_pair(header, body)?;
+        self.w.write_all(bytes)?;
+        Ok(())
+    }
+
+    /// Encodes `data` as one top-level value of Go type `[]byte`: the bytes Go's `Encoder.Encode`
+    /// writes for a `[]byte`, and [`Encoder::encode`] for a `serde_bytes::ByteBuf` or a `Vec<u8>`.
+    /// `[]byte` is predefined (type id 5), so no definition is ever sent for it and the encoder's
+    /// state does not change. `data` is not copied: the message's few header bytes and then `data`
+    /// are written with two `write_all` calls (give the encoder a buffered writer or a `Vec`).
+    ///
+    /// ```
+    /// let mut enc = gob_codec::Encoder::new(Vec::new());
+    /// enc.encode_bytes(b"hi").unwrap();
+    /// // Length 5; type id 5 (`0a`); singleton `00`; 2 bytes "hi".
+    /// assert_eq!(enc.get_ref(), &[0x05, 0x0a, 0x00, 0x02, b'h', b'i']);
+    /// assert_eq!(enc.get_ref(), &gob_codec::to_vec(&b"hi".to_vec()).unwrap());
+    /// ```
+    pub fn encode_bytes(&mut self, data: &[u8]) -> Result<()> {
+        let (head, n) = bytes_header(data.len());
+        self.w.write_all(&head[..n])?;
+        self.w.write_all(data)?;
+        Ok(())
+    }
+
     /// The writer.
     pub fn get_ref(&self) -> &W {
         &self.w
@@ -257,6 +354,30 @@ impl<W: Write> Encoder<W> {
     pub fn into_inner(self) -> W {
         self.w
     }
+}
+
+/// The header of a top-level `[]byte` value's message: everything before the bytes.
+fn bytes_header(n: usize) -> ([u8; wire::SINGLETON_BYTES_HEADER_MAX], usize) {
+    wire::singleton_bytes_header(crate::types::BYTES as u8, n)
+}
+
+/// Appends to `out` one top-level value of Go type `[]byte`, as [`Encoder::encode_bytes`] writes it.
+///
+/// `[]byte` is predefined, so its message does not depend on what a stream sent before: this is
+/// the same message at any point of any gob stream, including after values of an [`Encoder`] that
+/// wrote into the same buffer.
+///
+/// ```
+/// let mut out = gob_codec::to_vec(&"tag".to_string()).unwrap();
+/// gob_codec::append_bytes_value(&mut out, &[0xab, 0xcd]);
+/// // Length 5; type id 5 (`0a`); singleton `00`; 2 bytes.
+/// assert_eq!(&out[out.len() - 6..], &[0x05, 0x0a, 0x00, 0x02, 0xab, 0xcd]);
+/// ```
+pub fn append_bytes_value(out: &mut Vec<u8>, data: &[u8]) {
+    let (head, n) = bytes_header(data.len());
+    out.reserve(n + data.len());
+    out.extend_from_slice(&head[..n]);
+    out.extend_from_slice(data);
 }
 
 /// Traced schemas, shared by all encoders: a schema depends only on the Rust type.

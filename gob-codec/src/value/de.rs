@@ -1,21 +1,19 @@
 //! Decoding any value into a [`Value`], by wire type.
 
-use super::{Field, Interface, Value};
-use crate::de::input::{Input, MessageSource};
-use crate::de::skip::interface_header;
-use crate::de::{Limits, ValueStart};
-use crate::error::{Error, Result};
-use crate::types::{self, FieldDef, TypeId, TypeTable, WireKind};
+use std::io::Read;
 
-/// Decodes the value that starts at `start` into a [`Value`].
-pub(crate) fn decode_at(
-    src: &mut dyn MessageSource,
-    buf: &mut Vec<u8>,
-    types: &mut TypeTable,
-    limits: Limits,
-    start: ValueStart,
-) -> Result<Value> {
-    crate::de::decode_value_at(src, buf, types, limits, start, decode)
+use super::{Field, Interface, Value};
+use crate::de::Decoder;
+use crate::error::{Error, Result};
+use crate::stream::Input;
+use crate::types::{self, FieldDef, TypeId, WireKind};
+
+impl<R: Read> Decoder<R> {
+    /// Decodes the next value into a dynamic [`Value`], whatever its type. At a clean end of stream
+    /// the error's [`crate::Error::is_eof`] is true.
+    pub fn decode_value(&mut self) -> Result<Value> {
+        self.decode_with(decode)
+    }
 }
 
 /// Decodes one value of type `id`.
@@ -60,7 +58,7 @@ fn decode_scalar(inp: &mut Input<'_>, id: TypeId) -> Result<Value> {
 
 fn decode_interface(inp: &mut Input<'_>) -> Result<Value> {
     inp.enter()?;
-    let v = match interface_header(inp)? {
+    let v = match inp.interface_header()? {
         None => Value::Interface(None),
         Some((name, ty)) => {
             let value = decode(inp, ty)?;

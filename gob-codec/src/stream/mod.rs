@@ -1,0 +1,164 @@
+//! The read side of a gob stream, below both the typed decoder (`de`) and the `Value` decoder
+//! (`value::de`): messages from a source, the type definitions in front of each value (Go's
+//! `decodeTypeSequence`), the stream's type table, and the frame around every top-level value.
+//!
+//! A value decoder is a function from an [`Input`] positioned at a value of some type id to the
+//! decoded value ([`DecodeFn`]); everything else is here. The front ends are thin adapters: the
+//! `std::io` [`crate::Decoder`] pulls messages through a [`ReadSource`] with
+//! [`ReadState::decode`]; the tokio ones (`AsyncDecoder`, the codecs) push bytes into a
+//! [`buffered::StreamState`], which answers "here is a value" or "that many more bytes".
+
+#[cfg(feature = "tokio")]
+pub(crate) mod buffered;
+pub(crate) mod input;
+pub(crate) mod source;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{TypeId, TypeTable};
+pub(crate) use input::Input;
+pub(crate) use source::{MessageSource, ReadSource, SliceSource};
+
+/// Default limit on one message's size: 64 MiB.
+pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
+/// Default limit on value nesting depth. Real Go data nests a few levels; 256 keeps the deepest
+/// decode well inside a 2 MiB thread stack (a tokio worker's) even in debug builds, where a level of
+/// typed decoding can take several KiB of stack.
+pub const DEFAULT_MAX_DEPTH: usize = 256;
+
+/// Decoder limits. Every count and length is also bounded by the bytes actually received.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest message body accepted, in bytes (Go allows up to 8 GiB; the default here is
+    /// [`DEFAULT_MAX_MESSAGE`], 64 MiB).
+    pub max_message: usize,
+    /// Deepest nesting of values, for decoded and skipped values alike ([`DEFAULT_MAX_DEPTH`]).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message: DEFAULT_MAX_MESSAGE,
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+}
+
+/// Decodes one value of the given type id from the input: the typed decoder's or the `Value`
+/// decoder's entry point.
+pub(crate) type DecodeFn<T> = fn(&mut Input<'_>, TypeId) -> Result<T>;
+
+/// The message that holds a value's start, positioned just after its type id.
+pub(crate) struct ValueStart {
+    pub(crate) id: TypeId,
+    pub(crate) pos: usize,
+    pub(crate) base: u64,
+}
+
+/// What one direction of a stream keeps between values: its definitions, its limits, and the
+/// buffer of the current message (kept to save allocations).
+pub(crate) struct ReadState {
+    pub(crate) types: TypeTable,
+    pub(crate) limits: Limits,
+    buf: Vec<u8>,
+}
+
+impl ReadState {
+    pub(crate) fn new(limits: Limits) -> Self {
+        ReadState {
+            types: TypeTable::new(),
+            limits,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Reads the next value from `src`: the definitions in front of it, then the value.
+    pub(crate) fn decode<T>(
+        &mut self,
+        src: &mut dyn MessageSource,
+        decode: DecodeFn<T>,
+    ) -> Result<T> {
+        let start = next_value(src, &mut self.buf, &mut self.types, self.limits)?;
+        decode_value_at(
+            src,
+            &mut self.buf,
+            &mut self.types,
+            self.limits,
+            start,
+            decode,
+        )
+    }
+}
+
+/// Reads messages until a value message: Go's `decodeTypeSequence(false)`.
+pub(crate) fn next_value(
+    src: &mut dyn MessageSource,
+    buf: &mut Vec<u8>,
+    types: &mut TypeTable,
+    limits: Limits,
+) -> Result<ValueStart> {
+    let mut first = true;
+    loop {
+        let base = match src.next_message(buf, limits.max_message) {
+            Err(e) if e.is_eof() && !first => {
+                return Err(Error::new(ErrorKind::UnexpectedEof).at(e.offset().unwrap_or(0)))
+            }
+            r => r?,
+        };
+        first = false;
+        let mut inp = Input {
+            buf: &mut *buf,
+            pos: 0,
+            base,
+            src: &mut *src,
+            types: &mut *types,
+            limits,
+            depth: 0,
+        };
+        let at = inp.offset();
+        let id = inp.type_id()?;
+        if id >= 0 {
+            inp.check_known(id, at)?;
+            return Ok(ValueStart {
+                id,
+                pos: inp.pos,
+                base,
+            });
+        }
+        inp.define(id.checked_neg().unwrap_or(0))?;
+        if !inp.at_end() {
+            return Err(
+                Error::malformed("extra data in buffer after type definition").at(inp.offset()),
+            );
+        }
+    }
+}
+
+/// Runs `decode` on the value that starts at `start` (after its singleton `0`, for non-structs),
+/// then checks that the message is used up: the frame around every top-level value, typed or not.
+pub(crate) fn decode_value_at<T>(
+    src: &mut dyn MessageSource,
+    buf: &mut Vec<u8>,
+    types: &mut TypeTable,
+    limits: Limits,
+    start: ValueStart,
+    decode: DecodeFn<T>,
+) -> Result<T> {
+    let mut inp = Input {
+        buf,
+        pos: start.pos,
+        base: start.base,
+        src,
+        types,
+        limits,
+        depth: 0,
+    };
+    if !inp.is_struct(start.id) {
+        inp.singleton()?;
+    }
+    let v = decode(&mut inp, start.id)?;
+    if !inp.at_end() {
+        return Err(Error::malformed("extra data in buffer after value").at(inp.offset()));
+    }
+    Ok(v)
+}

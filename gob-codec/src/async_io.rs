@@ -177,6 +177,31 @@ impl<W: AsyncWrite + Unpin> AsyncEncoder<W> {
         Ok(())
     }
 
+    /// Encodes `header` and then `body`, both or neither, as [`Encoder::encode_pair`], and writes
+    /// them with one `write_all`. If either fails to encode, nothing is written and the stream is as
+    /// before; if the write fails or the future is dropped, as with [`AsyncEncoder::encode`].
+    pub async fn encode_pair<H, B>(&mut self, header: &H, body: &B) -> Result<()>
+    where
+        H: Serialize + Deserialize<'static>,
+        B: Serialize + Deserialize<'static>,
+    {
+        self.enc.get_mut().clear();
+        self.enc.encode_pair(header, body)?;
+        self.w.write_all(self.enc.get_ref()).await?;
+        self.enc.get_mut().clear();
+        Ok(())
+    }
+
+    /// Encodes `data` as one top-level value of Go type `[]byte`, as [`Encoder::encode_bytes`], and
+    /// writes it with one `write_all`.
+    pub async fn encode_bytes(&mut self, data: &[u8]) -> Result<()> {
+        self.enc.get_mut().clear();
+        self.enc.encode_bytes(data)?;
+        self.w.write_all(self.enc.get_ref()).await?;
+        self.enc.get_mut().clear();
+        Ok(())
+    }
+
     /// Flushes the writer.
     pub async fn flush(&mut self) -> Result<()> {
         self.w.flush().await?;

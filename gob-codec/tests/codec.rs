@@ -641,6 +641,29 @@ fn encoders_write_what_the_sync_encoder_writes() {
     });
 }
 
+/// The async encoder's pairs and `[]byte` values are the sync encoder's bytes, and a pair that fails
+/// writes nothing.
+#[test]
+fn async_pairs_and_bytes_write_what_the_sync_encoder_writes() {
+    let hs = holders();
+    let mut sync = gob_codec::Encoder::new(Vec::new());
+    sync.encode_pair(&hs[0], &hs[1]).unwrap();
+    sync.encode_bytes(b"datagram").unwrap();
+    sync.encode_pair(&hs[2], &b"x".to_vec()).unwrap();
+    let want = sync.into_inner();
+    rt().block_on(async {
+        let mut enc = AsyncEncoder::new(Vec::new());
+        enc.encode_pair(&hs[0], &hs[1]).await.unwrap();
+        assert!(enc
+            .encode_pair(&hs[2], &vec![Some(1i64), None])
+            .await
+            .is_err());
+        enc.encode_bytes(b"datagram").await.unwrap();
+        enc.encode_pair(&hs[2], &b"x".to_vec()).await.unwrap();
+        assert_eq!(enc.into_inner(), want);
+    });
+}
+
 /// One codec on both directions of a duplex pipe: values go round through Framed.
 #[test]
 fn framed_round_trip_over_a_pipe() {

@@ -1,9 +1,9 @@
 // Package guesttest starts Boxpark guests for tests, demos and development,
 // as net/http/httptest starts HTTP servers: each comes with the host's event
 // server (host port 1) and host-proxy server (host port 2) already listening
-// on its hybrid socket, and an open RPC connection. A real host uses package
-// host alone; this package is how the tests and the quick start get a guest
-// to talk to.
+// on its hybrid socket, and an open RPC connection (unless asked not to). A
+// real host uses package host alone; this package is how the tests and the
+// quick start get a guest to talk to.
 //
 // # A guest process on this machine
 //

@@ -59,26 +59,11 @@ pub mod batch {
 /// A datagram on a `udp`/`unixgram` proxy or host-proxy connection: one gob value of Go type
 /// `[]byte` (predefined, so no type definition precedes it).
 pub mod datagram {
-    /// Appends the gob message for one datagram: length, type id 5, singleton `0`, byte string.
+    /// Appends the gob message for one datagram (gob-codec's `[]byte` writer: length, type id 5,
+    /// singleton `0`, byte string). It is the same message at any point of the stream, after a
+    /// `ProxyRequest` or `ConnectionRequest` that an encoder wrote as well.
     pub fn encode(out: &mut Vec<u8>, data: &[u8]) {
-        let mut body = Vec::with_capacity(data.len() + 12);
-        body.push(0x0a); // type id 5 ([]byte), as a signed integer
-        body.push(0x00); // singleton delta
-        put_uint(&mut body, data.len() as u64);
-        body.extend_from_slice(data);
-        put_uint(out, body.len() as u64);
-        out.extend_from_slice(&body);
-    }
-
-    fn put_uint(buf: &mut Vec<u8>, x: u64) {
-        if x < 0x80 {
-            buf.push(x as u8);
-            return;
-        }
-        let bytes = x.to_be_bytes();
-        let skip = (x.leading_zeros() / 8) as usize;
-        buf.push(((8 - skip) as u8).wrapping_neg());
-        buf.extend_from_slice(&bytes[skip..]);
+        gob_codec::append_bytes_value(out, data);
     }
 
     #[cfg(test)]

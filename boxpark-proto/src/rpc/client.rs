@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 use super::outbox::{Extra, Outbox};
-use super::{drop_last_message, Error, Request, Response, READ_BUFFER};
+use super::{Error, Request, Response, READ_BUFFER};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 type Dec = AsyncDecoder<Box<dyn AsyncRead + Send + Unpin>>;
@@ -218,11 +218,9 @@ impl Client {
                 ServiceMethod: service_method.to_owned(),
                 Seq: seq,
             };
-            let start = st.enc.get_ref().len();
-            let encoded = st.enc.encode(&header).and_then(|()| st.enc.encode(args));
+            let encoded = st.enc.encode_pair(&header, args);
             if let Err(source) = encoded {
-                // Nothing of this call is sent; definitions that went out with it stay.
-                drop_last_message(st.enc.get_mut(), start);
+                // Nothing of this call is sent (gob-codec takes the header back too).
                 lock(&shared.calls).pending.remove(&seq);
                 return Err(Error::Encode {
                     service_method: service_method.to_owned(),

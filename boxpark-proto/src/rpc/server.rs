@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::outbox::{Extra, Outbox, State};
-use super::{drop_last_message, Error, Request, Response, READ_BUFFER};
+use super::{Error, Request, Response, READ_BUFFER};
 use crate::api::InvalidRequest;
 
 /// Calls of one connection that may be running or waiting for their reply to be written at once.
@@ -51,12 +51,13 @@ type Out = Arc<Outbox<Slots>>;
 
 /// A reply value, encoded by the connection's one encoder.
 trait Body {
-    fn encode_into(&self, st: &mut State<Slots>) -> gob_codec::Result<()>;
+    /// Encodes `header` and this body, both or neither.
+    fn encode_into(&self, st: &mut State<Slots>, header: &Response) -> gob_codec::Result<()>;
 }
 
 impl<T: Serialize + DeserializeOwned> Body for T {
-    fn encode_into(&self, st: &mut State<Slots>) -> gob_codec::Result<()> {
-        st.enc.encode(self)
+    fn encode_into(&self, st: &mut State<Slots>, header: &Response) -> gob_codec::Result<()> {
+        st.enc.encode_pair(header, self)
     }
 }
 
@@ -431,13 +432,11 @@ fn encode_reply(
     };
     match body {
         Ok(body) => {
-            let start = st.enc.get_ref().len();
-            st.enc.encode(&resp)?;
-            match body.encode_into(st) {
+            // A body that does not encode takes its header with it: nothing of the pair is written.
+            match body.encode_into(st, &resp) {
                 Ok(()) => return Ok(()),
                 Err(e) => {
                     tracing::error!(method = %resp.ServiceMethod, error = %e, "rpc: gob error encoding body");
-                    drop_last_message(st.enc.get_mut(), start);
                     resp.Error = format!("rpc: gob error encoding body: {e}");
                 }
             }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the gob-codec criterion benchmark and Go's encoding/gob benchmark on the same messages in the
+# Runs the contract criterion benchmark (boxpark-proto/benches/contract.rs: the contract messages
+# through gob-codec) and Go's encoding/gob benchmark on the same messages in the
 # same run and prints Go time / Rust time per case (above 1 means Rust is faster).
 # Usage: scripts/bench-gob.sh [quick]
 set -euo pipefail
@@ -8,7 +9,7 @@ mt=3; bt=2s
 if [ "${1:-}" = quick ]; then mt=1; bt=300ms; fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-cargo bench -q -p gob-codec --bench contract -- --warm-up-time 1 --measurement-time "$mt" \
+cargo bench -q -p boxpark-proto --bench contract -- --warm-up-time 1 --measurement-time "$mt" \
   --output-format bencher 2>/dev/null | grep -E '^test ' >"$out/rust.txt"
 (cd interop-go && go test -run '^$' -bench . -benchtime "$bt" ./gobbench) >"$out/go.txt"
 awk -v rust="$out/rust.txt" '

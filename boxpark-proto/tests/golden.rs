@@ -18,8 +18,16 @@
 //!   encoder whose ids start at a chosen first id cannot reproduce. (The other Skip65 cases only
 //!   shift the first id, which `EncoderOptions::first_type_id` reproduces.)
 //!
+//! Also, for every case, the stream decodes into gob-codec `Value`s that a `ValueEncoder` writes
+//! back byte for byte (so even the exceptions above are reproduced exactly through `Value`s); and
+//! `contract_log_debug_empty_attrs` decodes into, and re-encodes byte for byte from, a Log whose
+//! `Attrs` is an `Option` (`GoLog`), which tells a nil Go map from an empty one as Go does.
+//!
 //! The datagram cases are also checked against `boxpark_proto::proxy::datagram::encode`, the
 //! framing the guest uses after a `ProxyRequest` or `ConnectionRequest`.
+//!
+//! These vectors were tested in gob-codec until the contract's tests moved here; the Go generator
+//! still writes them among gob-codec's own (`gob-codec/tests/golden/contract_*.gob`).
 
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Write as _};
@@ -32,7 +40,7 @@ use boxpark_proto::api::{
 use boxpark_proto::event::{Info, Log};
 use boxpark_proto::proxy::{datagram, ConnectionRequest, LaunchOutput, ProxyRequest};
 use boxpark_proto::rpc::{Request, Response};
-use gob_codec::{Decoder, Encoder, EncoderOptions, Time, TypeId};
+use gob_codec::{Decoder, Encoder, EncoderOptions, Time, TypeId, Value, ValueEncoder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -703,4 +711,56 @@ fn datagram_framing_matches_go() {
         &golden("contract_connection_datagram_stream").expect("golden"),
     )
     .expect("contract_connection_datagram_stream");
+}
+
+/// Every contract stream decodes into `Value`s, and a `ValueEncoder` with the stream's definitions
+/// writes them back byte for byte.
+#[test]
+fn contract_streams_reencode_from_values() {
+    run_all("Value re-encode", |_, data| {
+        let mut dec = Decoder::new(data);
+        let mut values: Vec<Value> = Vec::new();
+        loop {
+            match dec.decode_value() {
+                Ok(x) => values.push(x),
+                Err(e) if e.is_eof() => break,
+                Err(e) => return Err(format!("decoding value {}: {e}", values.len())),
+            }
+        }
+        let mut enc = ValueEncoder::new(Vec::new(), dec.types().clone());
+        for (i, x) in values.iter().enumerate() {
+            enc.encode(x)
+                .map_err(|e| format!("encoding value {i}: {e}"))?;
+        }
+        compare_bytes(&enc.into_inner(), data)
+    });
+}
+
+/// `Log` as Go declares it: `Attrs` is a Go map, so nil (omitted) and empty (sent, count 0) differ,
+/// which an `Option` keeps and boxpark-proto's `BTreeMap` does not.
+#[derive(Serialize, serde::Deserialize, Debug, PartialEq)]
+#[serde(rename = "Log")]
+#[allow(non_snake_case)]
+struct GoLog {
+    Time: Time,
+    Level: i64,
+    Message: String,
+    Attrs: Option<BTreeMap<String, String>>,
+}
+
+/// The one assertion boxpark-proto's own `Log` cannot make: Go's empty non-nil `Attrs` decodes as
+/// such and is written back byte for byte.
+#[test]
+fn empty_non_nil_attrs_round_trip_with_a_go_map() {
+    let name = "contract_log_debug_empty_attrs";
+    let want = GoLog {
+        Time: t_log(),
+        Level: -4,
+        Message: s("tick"),
+        Attrs: Some(BTreeMap::new()),
+    };
+    let data = golden(name).expect("golden");
+    let c = case(name, vals![want]);
+    decode_all(&data, &c.values).expect(name);
+    compare_bytes(&c.encode().expect("encode"), &data).expect(name);
 }

@@ -5,12 +5,14 @@
 //! ```
 //!
 //! `OUTDIR/<case>.gob` is what one `gob_codec::Encoder` writes for the case's values (from
-//! `tests/cases`), in order. `interop-go/cmd/gobvectors/fromrust_test.go` (`TestRustWrittenStreams`)
+//! `tests/cases`, and the `contract_*` cases from `write_cases/contract.rs`), in order. `interop-go/cmd/gobvectors/fromrust_test.go` (`TestRustWrittenStreams`)
 //! decodes each with Go's `encoding/gob` into the case's Go types and compares with the case's Go
 //! values; it also counts the streams that are byte-identical to Go's golden vectors.
 
 #[path = "../tests/cases/mod.rs"]
 mod cases;
+#[path = "write_cases/contract.rs"]
+mod contract;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,7 +29,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let mut failed = 0;
-    let all = cases::cases();
+    let mut all = cases::cases();
+    all.extend(contract::cases());
     for case in &all {
         let written = case
             .encode()

@@ -1,53 +1,24 @@
-//! Encode and decode the Boxpark contract messages, as `interop-go/gobbench` does with Go's
-//! `encoding/gob` on the same values, so the two can be compared as ratios from one run
-//! (`scripts/bench-gob.sh`).
+//! Encode and decode the Boxpark contract messages (boxpark-proto's own types, through gob-codec),
+//! as `interop-go/gobbench` does with Go's `encoding/gob` on the same values, so the two can be
+//! compared as ratios from one run (`scripts/bench-gob.sh`):
+//!
+//! ```text
+//! cargo bench -p boxpark-proto --bench contract
+//! ```
 //!
 //! `fresh`: a new encoder (or decoder) per iteration, so type definitions are included, exactly as
 //! the Go benchmarks `BenchmarkEncode*`/`BenchmarkDecode*`. `steady`: one stream, definitions already
 //! sent, one value per iteration (`BenchmarkSteady*`), which is what a long-lived connection sees.
-#![allow(non_snake_case, missing_docs)]
+#![allow(missing_docs)]
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
+use boxpark_proto::api::RunResponse;
+use boxpark_proto::event::Log;
+use boxpark_proto::proxy::{LaunchOutput, ProxyRequest};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use gob_codec::{Decoder, Encoder, Time};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-struct ProxyRequest {
-    Network: String,
-    Address: String,
-    LocalAddress: String,
-    Args: Vec<String>,
-    Env: Vec<String>,
-    Dir: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-struct Log {
-    Time: Time,
-    Level: i64,
-    Message: String,
-    Attrs: HashMap<String, String>,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-struct LaunchOutput {
-    Stream: i64,
-    Lines: Vec<String>,
-    Exited: bool,
-    ExitCode: i64,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-struct RunResponse {
-    ExitCode: i64,
-    // As boxpark-proto declares []byte fields: one byte string, not a sequence of u8.
-    #[serde(with = "serde_bytes")]
-    Stdout: Vec<u8>,
-    #[serde(with = "serde_bytes")]
-    Stderr: Vec<u8>,
-}
 
 fn proxy_request() -> ProxyRequest {
     ProxyRequest {
@@ -66,7 +37,7 @@ fn log() -> Log {
         Time: Time::from_unix(1_795_608_000, 123_456_789, None),
         Level: 0,
         Message: "container started".into(),
-        Attrs: HashMap::from([("id".to_string(), "4f2a9c".to_string())]),
+        Attrs: BTreeMap::from([("id".to_string(), "4f2a9c".to_string())]),
     }
 }
 

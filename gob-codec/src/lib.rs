@@ -30,6 +30,19 @@
 //! Encoding needs `T: Serialize + Deserialize`: Go sends the definitions of all types a value's
 //! static type mentions (even behind a nil pointer), and the `Deserialize` implementation is how the
 //! encoder learns them. Any stream can be read without a Rust type into a [`Value`].
+//!
+//! A stream is written with an [`Encoder`] (one Go `gob.Encoder`: each type defined once) and read
+//! with a [`Decoder`] (one Go `gob.Decoder`); `async_io` and `codec` (feature `tokio`) have the same
+//! over tokio. Besides single values, an encoder writes a header and its body both or neither
+//! ([`Encoder::encode_pair`], for protocols such as Go's `net/rpc`) and a `[]byte` value without a
+//! copy ([`Encoder::encode_bytes`], or [`append_bytes_value`] into any buffer). No code outside this
+//! crate needs to know how gob frames a message.
+//!
+//! Inside, `wire` holds the primitives and the message length prefix; `types` the definitions;
+//! `ser` and `de` the typed encoder and decoder, both over `stream` (reading: messages,
+//! definitions, the frame of a value, and the push-driven form the tokio adapters use) and
+//! `framing` (writing); `value` the dynamic form over the same layers; `async_io` and `codec` are
+//! adapters on top.
 #![deny(missing_docs)]
 
 mod complex;

@@ -68,11 +68,14 @@ impl ChildRegistry {
     /// handle (it derefs to tokio's [`Child`]).
     pub fn spawn(&self, cmd: &mut Command) -> io::Result<RegisteredChild<'_>> {
         let mut pids = self.lock();
-        let child = cmd.spawn()?;
+        let child = {
+            // The child inherits the guest's OOM score at the fork: let it inherit 0, not -1000.
+            let _exposed = crate::boot::process::OomExposure::begin();
+            cmd.spawn()?
+        };
         let pid = child.id().and_then(|p| i32::try_from(p).ok());
         if let Some(p) = pid {
             pids.insert(p);
-            crate::boot::process::unprotect_child(p);
         }
         Ok(RegisteredChild {
             child,

@@ -81,28 +81,51 @@ pub fn raise_open_files(report: &mut BootReport) {
 }
 
 /// Makes the OOM killer never choose the guest (`oom_score_adj` -1000): without it, the VM
-/// loses its only link to the host. Programs it starts are set back to 0 ([`unprotect_child`]).
+/// loses its only link to the host. Programs it starts get the score a program normally has (0):
+/// see [`OomExposure`].
 pub fn protect_from_oom(report: &mut BootReport) {
-    let path = "/proc/self/oom_score_adj";
-    let result = std::fs::write(path, "-1000")
+    let result = std::fs::write(OOM_SCORE_ADJ, PROTECTED)
         .map(|()| {
             OOM_PROTECTED.store(true, Ordering::SeqCst);
             "OOM killer told to spare the guest (oom_score_adj -1000)".to_owned()
         })
-        .map_err(|e| Error::path("write", path, e));
+        .map_err(|e| Error::path("write", OOM_SCORE_ADJ, e));
     report.result("oom", result);
 }
 
-/// Gives a child the OOM score a program normally has (0) instead of the guest's -1000, which it
-/// inherited. (A child that forks before this runs passes -1000 on; the window is the few
-/// microseconds between fork and this write.)
-pub fn unprotect_child(pid: i32) {
-    if !OOM_PROTECTED.load(Ordering::Relaxed) {
-        return;
+const OOM_SCORE_ADJ: &str = "/proc/self/oom_score_adj";
+const PROTECTED: &str = "-1000";
+
+/// While it lives, the guest's `oom_score_adj` is 0, so that a child forked meanwhile inherits 0
+/// rather than the guest's -1000 (a child that is never killed could take the whole VM's memory).
+/// The guest holds one only around a spawn, with the child registry locked, so the guest itself
+/// is exposed for the length of a fork. Setting the score back needs `CAP_SYS_RESOURCE`, which
+/// the guest as PID 1 has.
+pub struct OomExposure {
+    exposed: bool,
+}
+
+impl OomExposure {
+    /// Sets the score to 0 if [`protect_from_oom`] set it to -1000.
+    pub fn begin() -> Self {
+        let exposed = OOM_PROTECTED.load(Ordering::SeqCst)
+            && match std::fs::write(OOM_SCORE_ADJ, "0") {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::debug!(error = %e, "cannot lower the guest's oom_score_adj for a spawn");
+                    false
+                }
+            };
+        OomExposure { exposed }
     }
-    let path = format!("/proc/{pid}/oom_score_adj");
-    if let Err(e) = std::fs::write(&path, "0") {
-        // The child may already have exited.
-        tracing::debug!(pid, error = %e, "cannot reset the child's oom_score_adj");
+}
+
+impl Drop for OomExposure {
+    fn drop(&mut self) {
+        if self.exposed {
+            if let Err(e) = std::fs::write(OOM_SCORE_ADJ, PROTECTED) {
+                tracing::warn!(error = %e, "cannot restore the guest's oom_score_adj -1000");
+            }
+        }
     }
 }

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step says when it starts (seconds since this script began), so a slow step shows in CI's log.
+step() { printf '\n== %s (at %ds)\n' "$*" "$SECONDS"; }
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -38,4 +39,4 @@ step "the guest as /init in a real QEMU VM over virtio-vsock (scripts/vm/run-tes
 # tests by their own timeout, everything together by this one.
 timeout --kill-after=30s 20m bash scripts/vm/run-tests.sh
 
-printf '\nall tests passed\n'
+printf '\nall tests passed (%ds)\n' "$SECONDS"

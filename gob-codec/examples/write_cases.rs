@@ -5,9 +5,10 @@
 //! ```
 //!
 //! `OUTDIR/<case>.gob` is what one `gob_codec::Encoder` writes for the case's values (from
-//! `tests/cases`, and the `contract_*` cases from `write_cases/contract.rs`), in order. `interop-go/cmd/gobvectors/fromrust_test.go` (`TestRustWrittenStreams`)
-//! decodes each with Go's `encoding/gob` into the case's Go types and compares with the case's Go
-//! values; it also counts the streams that are byte-identical to Go's golden vectors.
+//! `tests/cases`, and the `contract_*` cases from `write_cases/contract.rs`), in order.
+//! `interop-go/cmd/gobvectors/fromrust_test.go` (`TestRustWrittenStreams`) decodes each with Go's
+//! `encoding/gob` into the case's Go types and compares with the case's Go values; it also counts
+//! the streams that are byte-identical to Go's golden vectors.
 
 #[path = "../tests/cases/mod.rs"]
 mod cases;

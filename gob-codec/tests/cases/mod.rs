@@ -1,5 +1,5 @@
 //! The gob golden cases of `interop-go/cmd/gobvectors/cases.go`, mirrored in Rust (its
-//! `contract_*` cases are Boxpark's and are tested in `boxpark-proto/tests/golden.rs`): for each case the
+//! `contract_*` cases are Boxpark's, tested in `boxpark-proto/tests/golden.rs`): for each case the
 //! Rust values, written by hand from the Go source, that decoding its stream must give (Go's `Want`
 //! where the case has one), in stream order.
 //!

@@ -10,11 +10,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Empty {}
 
-/// What `net/rpc` sends as the reply body of a failed call: Go's anonymous `struct{}{}`, whose gob
-/// type name is empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename = "")]
-pub struct InvalidRequest {}
+pub use crate::rpc::InvalidRequest;
 
 /// `Guest.Mount(MountRequest, *Empty)`: mount(2); the target must exist.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

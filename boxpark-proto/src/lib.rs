@@ -8,15 +8,16 @@
 //!
 //! Everything is Go `encoding/gob`, byte-identical to what Go writes (see `docs/PROTOCOL.md`).
 //!
-//! [`rpc`] is Go's `net/rpc` (a server and a client); [`host`] is the host's side: a typed
-//! `Guest` client and helpers for proxy connections and the hybrid vsock handshake.
+//! [`rpc`] is Go's `net/rpc` (a server and a client), for any service; [`host`] is the host's side:
+//! a typed `Guest` client and helpers for proxy connections and the hybrid vsock handshake.
 #![deny(missing_docs)]
 
 pub mod api;
+mod error;
 pub mod event;
 pub mod host;
 pub mod ports;
 pub mod proxy;
 pub mod rpc;
 
-pub use rpc::Error;
+pub use error::Error;

@@ -3,8 +3,8 @@
 //!
 //! A connection carries one gob stream per direction. A call is a [`Request`] header, then the
 //! argument; its answer is a [`Response`] header, then the reply value, or, when `Error` is set,
-//! Go's anonymous `struct{}{}` ([`crate::api::InvalidRequest`]). Each type is defined once per
-//! stream, as one Go `gob.Encoder` does it.
+//! Go's anonymous `struct{}{}` ([`InvalidRequest`]). Each type is defined once per stream, as one
+//! Go `gob.Encoder` does it.
 //!
 //! ```no_run
 //! use boxpark_proto::rpc::{test_service::{AddArgs, AddReply}, Client, Server};
@@ -51,15 +51,14 @@
 #![allow(non_snake_case)]
 
 mod client;
-mod error;
 mod outbox;
 mod server;
 pub mod test_service;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::Error;
 pub use client::Client;
-pub use error::Error;
 pub use server::{Server, MAX_CONCURRENT_CALLS};
 
 /// The header of each call: Go's `rpc.Request` (its gob type name is `Request`).
@@ -81,6 +80,12 @@ pub struct Response {
     /// The error, if any; then the body is an empty struct.
     pub Error: String,
 }
+
+/// What `net/rpc` sends as the reply body of a failed call: Go's anonymous `struct{}{}` (its
+/// `invalidRequest`), whose gob type name is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "")]
+pub struct InvalidRequest {}
 
 /// Bytes buffered for reading a connection. Nothing but gob follows on an RPC connection, so the
 /// decoder may read ahead (Go wraps the connection in a `bufio.Reader` too).

@@ -16,8 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::outbox::{Extra, Outbox, State};
-use super::{Error, Request, Response, READ_BUFFER};
-use crate::api::InvalidRequest;
+use super::{Error, InvalidRequest, Request, Response, READ_BUFFER};
 
 /// Calls of one connection that may be running or waiting for their reply to be written at once.
 /// When that many are outstanding, the server reads no further request until a reply is out, so a

@@ -1,4 +1,4 @@
-//! The crate's error type.
+//! The crate's one error type: RPC calls and serving, proxy connections, the hybrid vsock handshake.
 
 /// Everything that can fail in this crate: RPC calls and serving, proxy connections, the hybrid
 /// vsock handshake.
@@ -10,7 +10,7 @@ pub enum Error {
     #[error("{0}")]
     Server(String),
 
-    /// The client was closed with [`super::Client::close`] (Go's `rpc.ErrShutdown`).
+    /// The client was closed with [`crate::rpc::Client::close`] (Go's `rpc.ErrShutdown`).
     #[error("rpc: connection is shut down")]
     Shutdown,
 

@@ -17,7 +17,6 @@ pub mod splice;
 pub mod sys;
 pub mod transport;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -87,14 +86,14 @@ pub async fn run(
     let guest = Guest::new(transport.clone(), config, shutdown.clone());
     tracing::info!(transport = %transport.describe(), version = %guest.config.version, "guest started");
     tokio::spawn(events::run(guest.clone(), events));
-    let rpc_open = Arc::new(AtomicBool::new(false));
+    let rpc = rpc::RpcPort::new();
     loop {
         let conn = tokio::select! {
             c = transport.accept() => c,
             _ = shutdown.fired() => break,
         };
         match conn {
-            Ok(conn) => dispatch(&guest, &rpc_open, conn),
+            Ok(conn) => dispatch(&guest, &rpc, conn),
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -106,20 +105,10 @@ pub async fn run(
 }
 
 /// The first connection while none is open is the RPC connection; every other is a proxy.
-fn dispatch(guest: &Arc<Guest>, rpc_open: &Arc<AtomicBool>, conn: Conn) {
-    if !rpc_open.swap(true, Ordering::SeqCst) {
-        let (guest, rpc_open) = (guest.clone(), rpc_open.clone());
-        tokio::spawn(async move {
-            tracing::info!("RPC connection opened");
-            if let Err(e) = rpc::serve(guest, conn).await {
-                tracing::warn!(error = %e, "RPC connection failed");
-            }
-            // Free the slot before saying so: a host that reconnects on this log gets the RPC slot.
-            rpc_open.store(false, Ordering::SeqCst);
-            tracing::info!("RPC connection closed");
-        });
+fn dispatch(guest: &Arc<Guest>, rpc: &rpc::RpcPort, conn: Conn) {
+    let Some(conn) = rpc.serve_if_free(guest, conn) else {
         return;
-    }
+    };
     let guest = guest.clone();
     tokio::spawn(async move {
         let Ok(_slot) = guest.proxy_slots.acquire().await else {

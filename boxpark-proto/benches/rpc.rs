@@ -19,11 +19,15 @@
 
 use std::time::{Duration, Instant};
 
-use boxpark_proto::rpc::test_service::{self, EchoArgs, EchoReply};
 use boxpark_proto::rpc::Client;
 use criterion::{criterion_group, criterion_main, Criterion};
 use tokio::net::UnixStream;
 use tokio::runtime::Runtime;
+
+#[path = "../examples/common/test_service.rs"]
+mod test_service;
+
+use test_service::{EchoArgs, EchoReply};
 
 const TASKS: u64 = 16;
 
@@ -49,7 +53,7 @@ fn setup(rt: &Runtime) -> Client {
             Err(e) => panic!("socketpair: {e}"),
         };
         let server = test_service::server();
-        tokio::spawn(async move { server.serve(a).await });
+        tokio::spawn(async move { server.serve(a, ()).await });
         let client = Client::new(b);
         // The first call sends the type definitions.
         echo(&client, &args()).await;

@@ -22,11 +22,13 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use boxpark_proto::rpc::test_service::{
-    AddArgs, AddReply, EchoArgs, EchoReply, Empty, FailArgs, SleepArgs,
-};
 use boxpark_proto::rpc::{Client, Error};
 use tokio::net::UnixStream;
+
+#[path = "common/test_service.rs"]
+mod test_service;
+
+use test_service::{AddArgs, AddReply, EchoArgs, EchoReply, Empty, FailArgs, SleepArgs};
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -1,4 +1,4 @@
-//! Serves the `Test` service (see `boxpark_proto::rpc::test_service`) on a Unix socket, for the Go
+//! Serves the `Test` service (`examples/common/test_service.rs`) on a Unix socket, for the Go
 //! interop tests.
 //!
 //! ```text
@@ -11,9 +11,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use boxpark_proto::rpc::test_service;
 use tokio::io::AsyncReadExt;
 use tokio::net::UnixListener;
+
+#[path = "common/test_service.rs"]
+mod test_service;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -44,7 +46,7 @@ async fn main() -> ExitCode {
                 Ok((conn, _)) => {
                     let server = server.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = server.serve(conn).await {
+                        if let Err(e) = server.serve(conn, ()).await {
                             eprintln!("rpc_test_server: connection: {e}");
                         }
                     });

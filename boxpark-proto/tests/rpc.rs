@@ -14,14 +14,18 @@ use boxpark_proto::host::{
     connect_hybrid, read_datagram, send_proxy_request, write_datagram, GuestClient, LaunchReader,
 };
 use boxpark_proto::proxy::{LaunchOutput, ProxyRequest};
-use boxpark_proto::rpc::test_service::{
-    self, AddArgs, AddReply, EchoArgs, EchoReply, FailArgs, SleepArgs,
+use boxpark_proto::rpc::{
+    Client, Error, Request, Response, Server, ServerBuilder, MAX_CONCURRENT_CALLS,
 };
-use boxpark_proto::rpc::{Client, Error, Request, Response, Server, MAX_CONCURRENT_CALLS};
 use gob_codec::async_io::{AsyncDecoder, AsyncEncoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tokio::task::JoinHandle;
+
+#[path = "../examples/common/test_service.rs"]
+mod test_service;
+
+use test_service::{AddArgs, AddReply, EchoArgs, EchoReply, FailArgs, SleepArgs};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -32,7 +36,7 @@ fn pair() -> (UnixStream, UnixStream) {
 /// A `Test` server on one end of a socket pair and a client on the other.
 fn connected(server: Server) -> (Client, JoinHandle<Result<(), Error>>) {
     let (a, b) = pair();
-    let serving = tokio::spawn(async move { server.serve(a).await });
+    let serving = tokio::spawn(async move { server.serve(a, ()).await });
     (Client::new(b), serving)
 }
 
@@ -116,7 +120,7 @@ fn hex(b: &[u8]) -> String {
 /// Serves `request` (raw bytes, then end of stream) and returns all the server wrote.
 async fn serve_bytes(server: Server, request: &[u8]) -> (Vec<u8>, Result<(), Error>) {
     let (a, mut b) = pair();
-    let serving = tokio::spawn(async move { server.serve(a).await });
+    let serving = tokio::spawn(async move { server.serve(a, ()).await });
     b.write_all(request).await.unwrap();
     b.shutdown().await.unwrap();
     let mut out = Vec::new();
@@ -131,14 +135,13 @@ async fn server_writes_what_go_writes() {
     assert_eq!(hex(&out), GO_ECHO_REPLY);
 
     // A method that fails with "boom", as the Go one does.
-    let mut server = Server::new();
+    let mut server = ServerBuilder::new();
     server
-        .register(
-            "Test.Fail",
-            |_: EchoArgs| async move { Err::<Empty, _>("boom") },
-        )
+        .register("Test.Fail", |_, _: EchoArgs| async move {
+            Err::<Empty, _>("boom")
+        })
         .unwrap();
-    let (out, result) = serve_bytes(server, &unhex(GO_FAIL_REQUEST)).await;
+    let (out, result) = serve_bytes(server.build(), &unhex(GO_FAIL_REQUEST)).await;
     result.unwrap();
     assert_eq!(hex(&out), GO_FAIL_REPLY);
 }
@@ -167,15 +170,15 @@ async fn sequential_calls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_calls_complete_out_of_order_and_are_matched() {
-    let mut server = test_service::server();
+    let mut server = test_service::builder();
     // Echo after N milliseconds: replies come in the reverse order of the calls.
     server
-        .register("Slow.Echo", |a: EchoArgs| async move {
+        .register("Slow.Echo", |_, a: EchoArgs| async move {
             tokio::time::sleep(Duration::from_millis(a.N as u64)).await;
             Ok::<_, String>(EchoReply { S: a.S, N: a.N })
         })
         .unwrap();
-    let (client, _serving) = connected(server);
+    let (client, _serving) = connected(server.build());
     let order = Arc::new(Mutex::new(Vec::new()));
     let start = Instant::now();
     let tasks: Vec<_> = (0..64i64)
@@ -276,9 +279,9 @@ async fn errors_are_go_texts_and_the_connection_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_method_is_answered_with_an_error() {
-    let mut server = test_service::server();
+    let mut server = test_service::builder();
     server
-        .register("Test.Panic", |_: Empty| async move {
+        .register("Test.Panic", |_, _: Empty| async move {
             if true {
                 panic!("handler bug");
             }
@@ -288,9 +291,10 @@ async fn a_panicking_method_is_answered_with_an_error() {
         // Panics when called, before it returns its future.
         .register(
             "Test.PanicAtOnce",
-            |a: FailArgs| -> std::future::Ready<Result<Empty, String>> { panic!("{}", a.Msg) },
+            |_, a: FailArgs| -> std::future::Ready<Result<Empty, String>> { panic!("{}", a.Msg) },
         )
         .unwrap();
+    let server = server.build();
     let (client, serving) = connected(server.clone());
     let err = client
         .call::<_, Empty>("Test.Panic", &Empty {})
@@ -365,7 +369,7 @@ impl RawPeer {
 async fn an_undecodable_argument_is_answered_with_the_decode_error() {
     let (a, b) = pair();
     let server = test_service::server();
-    let serving = tokio::spawn(async move { server.serve(a).await });
+    let serving = tokio::spawn(async move { server.serve(a, ()).await });
     let mut peer = RawPeer::new(b);
 
     peer.send("Test.Add", 1, &"not AddArgs".to_string()).await;
@@ -426,7 +430,7 @@ async fn garbage_closes_only_that_connection() {
     ] {
         let (a, mut b) = pair();
         let s = server.clone();
-        let serving = tokio::spawn(async move { s.serve(a).await });
+        let serving = tokio::spawn(async move { s.serve(a, ()).await });
         b.write_all(garbage).await.unwrap();
         if then_eof {
             b.shutdown().await.unwrap();
@@ -447,7 +451,7 @@ async fn garbage_closes_only_that_connection() {
     // A stream cut inside a header.
     let (a, mut b) = pair();
     let s = server.clone();
-    let serving = tokio::spawn(async move { s.serve(a).await });
+    let serving = tokio::spawn(async move { s.serve(a, ()).await });
     let mut enc = gob_codec::Encoder::new(Vec::new());
     enc.encode(&Request::default()).unwrap();
     let bytes = enc.into_inner();
@@ -499,7 +503,7 @@ async fn a_cut_connection_fails_pending_and_later_calls() {
     // A Rust server dropped while its calls run: the same.
     let (a, b) = pair();
     let server = test_service::server();
-    let serving = tokio::spawn(async move { server.serve(a).await });
+    let serving = tokio::spawn(async move { server.serve(a, ()).await });
     let client = Client::new(b);
     let c = client.clone();
     let pending = tokio::spawn(async move {
@@ -549,7 +553,7 @@ async fn replies_are_written_after_the_peer_stops_sending() {
     // As Go: after the end of the requests, the running calls finish and are answered.
     let (a, b) = pair();
     let server = test_service::server();
-    let serving = tokio::spawn(async move { server.serve(a).await });
+    let serving = tokio::spawn(async move { server.serve(a, ()).await });
     let mut peer = RawPeer::new(b);
     peer.send("Test.Sleep", 0, &SleepArgs { Millis: 100 }).await;
     peer.send(
@@ -667,14 +671,14 @@ async fn an_argument_that_cannot_be_encoded_is_not_sent() {
 
 #[tokio::test]
 async fn a_reply_that_cannot_be_encoded_is_answered_with_an_error() {
-    let mut server = Server::new();
+    let mut server = ServerBuilder::new();
     server
-        .register("Bad.Reply", |_: Empty| async move {
+        .register("Bad.Reply", |_, _: Empty| async move {
             Ok::<Vec<Option<i64>>, String>(vec![None])
         })
         .unwrap();
     test_service::register(&mut server).unwrap();
-    let (client, _serving) = connected(server);
+    let (client, _serving) = connected(server.build());
     let err = client
         .call::<_, Vec<Option<i64>>>("Bad.Reply", &Empty {})
         .await
@@ -692,8 +696,8 @@ async fn a_reply_that_cannot_be_encoded_is_answered_with_an_error() {
 
 #[test]
 fn registering_checks_names() {
-    let mut server = Server::new();
-    let ok = |_: Empty| async move { Ok::<_, String>(Empty {}) };
+    let mut server = ServerBuilder::new();
+    let ok = |_, _: Empty| async move { Ok::<_, String>(Empty {}) };
     server.register("A.B", ok).unwrap();
     server.register("a.b.C", ok).unwrap();
     for bad in ["A.B", "NoDot", ".B", "A."] {
@@ -708,8 +712,8 @@ fn registering_checks_names() {
 
 /// A `Guest` service with stub methods that check their arguments.
 fn stub_guest() -> Server {
-    let mut s = Server::new();
-    s.register("Guest.Mount", |r: MountRequest| async move {
+    let mut s = ServerBuilder::new();
+    s.register("Guest.Mount", |_, r: MountRequest| async move {
         if r.Target == "/mnt" && r.Flags == 1 && r.FSType == "ext4" {
             Ok(Empty {})
         } else {
@@ -717,7 +721,7 @@ fn stub_guest() -> Server {
         }
     })
     .unwrap()
-    .register("Guest.Run", |r: RunRequest| async move {
+    .register("Guest.Run", |_, r: RunRequest| async move {
         if r.Command != "echo" {
             return Err(format!(
                 "exec: {:?}: executable file not found in $PATH",
@@ -731,7 +735,7 @@ fn stub_guest() -> Server {
         })
     })
     .unwrap()
-    .register("Guest.Write", |r: WriteRequest| async move {
+    .register("Guest.Write", |_, r: WriteRequest| async move {
         if r.Path == "/etc/x" && r.Data == b"data" && r.Mode == 0o600 {
             Ok(Empty {})
         } else {
@@ -739,7 +743,7 @@ fn stub_guest() -> Server {
         }
     })
     .unwrap()
-    .register("Guest.Mkdir", |r: MkdirRequest| async move {
+    .register("Guest.Mkdir", |_, r: MkdirRequest| async move {
         if r.Path == "/a/b" {
             Ok(Empty {})
         } else {
@@ -747,13 +751,13 @@ fn stub_guest() -> Server {
         }
     })
     .unwrap()
-    .register("Guest.Listen", |r: ListenRequest| async move {
+    .register("Guest.Listen", |_, r: ListenRequest| async move {
         Ok::<_, String>(ListenResponse {
             Address: r.Address.replace(":0", ":4242"),
         })
     })
     .unwrap()
-    .register("Guest.Shutdown", |r: ShutdownRequest| async move {
+    .register("Guest.Shutdown", |_, r: ShutdownRequest| async move {
         if r.Reboot {
             Ok(Empty {})
         } else {
@@ -761,14 +765,14 @@ fn stub_guest() -> Server {
         }
     })
     .unwrap();
-    s
+    s.build()
 }
 
 #[tokio::test]
 async fn guest_client_against_stub_guest() {
     let (a, b) = pair();
     let server = stub_guest();
-    tokio::spawn(async move { server.serve(a).await });
+    tokio::spawn(async move { server.serve(a, ()).await });
     let guest = GuestClient::new(b);
     guest
         .mount(&MountRequest {

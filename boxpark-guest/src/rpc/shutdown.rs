@@ -1,15 +1,16 @@
 //! `Guest.Shutdown`: reply first, then stop the guest.
 //!
 //! The handler only records what the guest will do ([`Finally::Reboot`] or
-//! [`Finally::PowerOff`]) and stops the connection from reading further requests. The shutdown
-//! signal is fired by `rpc::serve` once the server has written and flushed every reply and closed
-//! the connection (or after `rpc::SHUTDOWN_GRACE`), so the host always has its reply before
-//! `run` returns and `main` powers the VM down (as PID 1) or exits. A `Shutdown` on a connection
-//! that breaks before the reply is out still shuts the guest down.
+//! [`Finally::PowerOff`]) on the connection and stops it from reading further requests
+//! ([`Context::stop_reading`]). The shutdown signal is fired by `rpc::serve` once the server has
+//! written and flushed every reply and closed the connection (or after `rpc::SHUTDOWN_GRACE`), so
+//! the host always has its reply before `run` returns and `main` powers the VM down (as PID 1) or
+//! exits. A `Shutdown` on a connection that breaks before the reply is out still shuts the guest
+//! down.
 
 use boxpark_proto::api::{Empty, ShutdownRequest};
 
-use super::{Connection, Error};
+use super::{Context, Error};
 use crate::{Finally, Guest};
 
 /// What the guest does after replying.
@@ -21,11 +22,18 @@ pub fn finally(req: &ShutdownRequest) -> Finally {
     }
 }
 
-/// Answers `Guest.Shutdown`: records the request on the connection; never fails.
-pub fn shutdown(guest: &Guest, conn: &Connection, req: ShutdownRequest) -> Result<Empty, Error> {
+/// Answers `Guest.Shutdown`: records the request on the connection and stops reading further
+/// requests; never fails.
+pub fn shutdown(ctx: &Context, req: ShutdownRequest) -> Result<Empty, Error> {
     let finally = finally(&req);
-    tracing::info!(?finally, pid1 = guest.config.pid1, "shutdown requested");
-    conn.request_shutdown(finally);
+    let conn = ctx.data();
+    tracing::info!(
+        ?finally,
+        pid1 = conn.guest().config.pid1,
+        "shutdown requested"
+    );
+    conn.record_shutdown(finally);
+    ctx.stop_reading();
     Ok(Empty {})
 }
 

@@ -1,22 +1,20 @@
-//! The server side: Go's `rpc.Server` with `ServeConn`.
+//! The server side: Go's `rpc.Server` with `ServeConn`, its method table built once and shared by
+//! every connection.
 
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::future::Future;
-use std::marker::PhantomData;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use futures::FutureExt;
 use gob_codec::async_io::AsyncDecoder;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::method::{Method, Typed};
 use super::outbox::{Extra, Outbox, State};
-use super::{Error, InvalidRequest, Request, Response, READ_BUFFER};
+use super::{Context, Error, InvalidRequest, Request, Response, READ_BUFFER};
 
 /// Calls of one connection that may be running or waiting for their reply to be written at once.
 /// When that many are outstanding, the server reads no further request until a reply is out, so a
@@ -31,14 +29,12 @@ pub const MAX_PENDING_ARGUMENT_BYTES: usize = 256 << 20;
 /// The argument budget is counted in units of this many bytes (a semaphore holds a `u32`).
 const ARGUMENT_UNIT: u64 = 4 << 10;
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
 /// The read half of a connection being served, with its read-ahead buffer.
 type DynReader = Box<dyn AsyncRead + Send + Unpin>;
-type Dec = AsyncDecoder<DynReader>;
+pub(super) type Dec = AsyncDecoder<DynReader>;
 
 /// The slots of the replies in the output buffer, given back once they are written.
-struct Slots(Vec<OwnedSemaphorePermit>);
+pub(super) struct Slots(Vec<OwnedSemaphorePermit>);
 
 impl Extra for Slots {
     fn written(&mut self) {
@@ -46,10 +42,10 @@ impl Extra for Slots {
     }
 }
 
-type Out = Arc<Outbox<Slots>>;
+pub(super) type Out = Arc<Outbox<Slots>>;
 
 /// A reply value, encoded by the connection's one encoder.
-trait Body {
+pub(super) trait Body {
     /// Encodes `header` and this body, both or neither.
     fn encode_into(&self, st: &mut State<Slots>, header: &Response) -> gob_codec::Result<()>;
 }
@@ -61,170 +57,61 @@ impl<T: Serialize + DeserializeOwned> Body for T {
 }
 
 /// The request a reply answers, and its slot and argument budget, held until the reply is written.
-struct Head {
+pub(super) struct Head {
     req: Request,
     slot: OwnedSemaphorePermit,
-    argument: Option<OwnedSemaphorePermit>,
-}
-
-/// A registered method with its argument and reply types erased.
-trait Method: Send + Sync {
-    /// The `"Service.Method"` name.
-    fn name(&self) -> &Arc<str>;
-
-    /// Reads the argument from the stream and starts the call in a task of its own, which writes
-    /// the reply. An argument that does not decode is the error (the stream has skipped it).
-    fn start<'a>(
-        &'a self,
-        dec: &'a mut Dec,
-        head: Head,
-        out: &'a Out,
-        budget: &'a Arc<Semaphore>,
-    ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>>;
-}
-
-struct Typed<F, A> {
-    name: Arc<str>,
-    f: F,
-    _args: PhantomData<fn(A)>,
-}
-
-impl<F, A, R, E, Fut> Method for Typed<F, A>
-where
-    F: Fn(A) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<R, E>> + Send + 'static,
-    A: DeserializeOwned + Send + 'static,
-    R: Serialize + DeserializeOwned + Default + Send + 'static,
-    E: Display + Send + 'static,
-{
-    fn name(&self) -> &Arc<str> {
-        &self.name
-    }
-
-    fn start<'a>(
-        &'a self,
-        dec: &'a mut Dec,
-        mut head: Head,
-        out: &'a Out,
-        budget: &'a Arc<Semaphore>,
-    ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
-        Box::pin(async move {
-            let before = dec.offset();
-            let args: A = match dec.decode().await {
-                Ok(args) => args,
-                Err(e) => return Err((head, e)),
-            };
-            head.argument = take_budget(budget, dec.offset().saturating_sub(before)).await;
-            let name = self.name.clone();
-            let out = out.clone();
-            // A handler that panics, when called or while it runs, is answered with an error; the
-            // connection and the server go on (Go's net/rpc would crash the process).
-            let call = match std::panic::catch_unwind(AssertUnwindSafe(|| (self.f)(args))) {
-                Ok(call) => call,
-                Err(panic) => {
-                    let msg = panic_text(&name, &*panic);
-                    tokio::spawn(async move { send_error(&out, head, msg).await });
-                    return Ok(());
-                }
-            };
-            tokio::spawn(async move {
-                match AssertUnwindSafe(call).catch_unwind().await {
-                    Ok(Ok(reply)) => send_reply(&out, head, Ok(reply)).await,
-                    Ok(Err(e)) => {
-                        let msg = e.to_string();
-                        if msg.is_empty() {
-                            // Go's server sends an error whose text is empty as a success, with the
-                            // reply as the method left it; ours has none, so its zero value.
-                            send_reply(&out, head, Ok(R::default())).await;
-                        } else {
-                            send_error(&out, head, msg).await;
-                        }
-                    }
-                    Err(panic) => {
-                        let msg = panic_text(&name, &*panic);
-                        send_error(&out, head, msg).await;
-                    }
-                }
-            });
-            Ok(())
-        })
-    }
-}
-
-/// The answer to a call whose handler panicked.
-fn panic_text(name: &str, panic: &(dyn std::any::Any + Send)) -> String {
-    let what = panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a non-string payload");
-    tracing::error!(method = name, panic = what, "rpc: method panicked");
-    format!("rpc: {name} panicked: {what}")
+    pub(super) argument: Option<OwnedSemaphorePermit>,
 }
 
 /// Services by name, then methods by name.
-type Registry = HashMap<String, HashMap<String, Arc<dyn Method>>>;
+type Registry<S> = HashMap<String, HashMap<String, Box<dyn Method<S>>>>;
 
-/// A Go `net/rpc` server: methods registered under `"Service.Method"` names, served on any number
-/// of connections. Cloning is cheap and shares the registered methods.
+/// Builds the method table of a [`Server`]: register every method, then [`ServerBuilder::build`].
 ///
-/// ```no_run
-/// use boxpark_proto::api::{Empty, MountRequest};
-/// use boxpark_proto::rpc::Server;
-///
-/// # async fn demo(conn: tokio::net::UnixStream) -> Result<(), boxpark_proto::Error> {
-/// let mut server = Server::new();
-/// server.register("Guest.Mount", |req: MountRequest| async move {
-///     if req.Target.is_empty() {
-///         return Err("no target".to_string());
-///     }
-///     Ok(Empty {})
-/// })?;
-/// server.serve(conn).await
-/// # }
-/// ```
-#[derive(Clone, Default)]
-pub struct Server {
-    services: Arc<Registry>,
+/// `S` is the type of each connection's own data, which every call of the connection sees through
+/// its [`Context`] (`()` when there is none).
+pub struct ServerBuilder<S = ()> {
+    services: Registry<S>,
 }
 
-impl std::fmt::Debug for Server {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut names: Vec<&str> = self
-            .services
-            .values()
-            .flat_map(|ms| ms.values().map(|m| &**m.name()))
-            .collect();
-        names.sort_unstable();
-        f.debug_struct("Server").field("methods", &names).finish()
+impl<S> Default for ServerBuilder<S> {
+    fn default() -> Self {
+        ServerBuilder {
+            services: HashMap::new(),
+        }
     }
 }
 
-enum Lookup<'s> {
-    Found(&'s Arc<dyn Method>),
-    /// Go's error text.
-    Missing(String),
+impl<S> std::fmt::Debug for ServerBuilder<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("methods", &method_names(&self.services))
+            .finish()
+    }
 }
 
-impl Server {
-    /// A server with no methods.
+impl ServerBuilder {
+    /// A table with no methods, for connections without data of their own (`S = ()`); see
+    /// [`Server::builder`] for others.
     pub fn new() -> Self {
         Self::default()
     }
+}
 
+impl<S: Send + Sync + 'static> ServerBuilder<S> {
     /// Registers `handler` as `service_method` (`"Service.Method"`, split at the last dot, as Go
-    /// splits requests). A call decodes its argument into `A`, runs the handler in a task of its
-    /// own, and answers with the `R` it returns or with the text of its error.
+    /// splits requests). A call decodes its argument into `A`, runs the handler with the
+    /// connection's [`Context`] in a task of its own, and answers with the `R` it returns or with
+    /// the text of its error.
     ///
-    /// Fails when the name has no dot or an empty part, or is already registered. Connections
-    /// being served keep the methods they started with.
+    /// Fails when the name has no dot or an empty part, or is already registered.
     pub fn register<A, R, E, F, Fut>(
         &mut self,
         service_method: &str,
         handler: F,
     ) -> Result<&mut Self, Error>
     where
-        F: Fn(A) -> Fut + Send + Sync + 'static,
+        F: Fn(Context<S>, A) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<R, E>> + Send + 'static,
         A: DeserializeOwned + Send + 'static,
         R: Serialize + DeserializeOwned + Default + Send + 'static,
@@ -240,21 +127,91 @@ impl Server {
         if service.is_empty() || method.is_empty() {
             return Err(bad("the service and the method need a name"));
         }
-        let services = Arc::make_mut(&mut self.services);
-        let methods = services.entry(service.to_owned()).or_default();
+        let methods = self.services.entry(service.to_owned()).or_default();
         if methods.contains_key(method) {
             return Err(bad("the method is already registered"));
         }
-        let typed = Typed {
-            name: Arc::from(service_method),
-            f: handler,
-            _args: PhantomData,
-        };
-        methods.insert(method.to_owned(), Arc::new(typed));
+        let typed = Typed::new(service_method, handler);
+        methods.insert(method.to_owned(), Box::new(typed));
         Ok(self)
     }
 
-    fn lookup(&self, service_method: &str) -> Lookup<'_> {
+    /// The server with the methods registered so far; the table cannot change after this.
+    pub fn build(self) -> Server<S> {
+        Server {
+            services: Arc::new(self.services),
+        }
+    }
+}
+
+/// A Go `net/rpc` server: an immutable table of methods registered under `"Service.Method"` names
+/// (built with a [`ServerBuilder`]), served on any number of connections. Cloning is cheap and
+/// shares the table.
+///
+/// Each connection has its own [`Context`], holding its data `S`, which every call of the
+/// connection gets (`()` when there is none).
+///
+/// ```no_run
+/// use boxpark_proto::rpc::ServerBuilder;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Default, Serialize, Deserialize)]
+/// struct Args { A: i64, B: i64 }
+/// #[derive(Default, Serialize, Deserialize)]
+/// struct Reply { Sum: i64 }
+///
+/// # async fn demo(conn: tokio::net::UnixStream) -> Result<(), boxpark_proto::rpc::Error> {
+/// let mut builder = ServerBuilder::new();
+/// builder.register("Arith.Add", |_ctx, a: Args| async move {
+///     a.A.checked_add(a.B).map(|Sum| Reply { Sum }).ok_or("overflow")
+/// })?;
+/// let server = builder.build();
+/// server.serve(conn, ()).await
+/// # }
+/// ```
+pub struct Server<S = ()> {
+    services: Arc<Registry<S>>,
+}
+
+impl<S> Clone for Server<S> {
+    fn clone(&self) -> Self {
+        Server {
+            services: self.services.clone(),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for Server<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("methods", &method_names(&self.services))
+            .finish()
+    }
+}
+
+fn method_names<S>(services: &Registry<S>) -> Vec<&str> {
+    let mut names: Vec<&str> = services
+        .values()
+        .flat_map(|ms| ms.values().map(|m| &**m.name()))
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+enum Lookup<'s, S> {
+    Found(&'s dyn Method<S>),
+    /// Go's error text.
+    Missing(String),
+}
+
+impl<S: Send + Sync + 'static> Server<S> {
+    /// A [`ServerBuilder`] with no methods, for connections with data `S`
+    /// (`Server::<MyData>::builder()`).
+    pub fn builder() -> ServerBuilder<S> {
+        ServerBuilder::default()
+    }
+
+    fn lookup(&self, service_method: &str) -> Lookup<'_, S> {
         let Some((service, method)) = service_method.rsplit_once('.') else {
             return Lookup::Missing(format!(
                 "rpc: service/method request ill-formed: {service_method}"
@@ -264,13 +221,14 @@ impl Server {
             return Lookup::Missing(format!("rpc: can't find service {service_method}"));
         };
         match methods.get(method) {
-            Some(m) => Lookup::Found(m),
+            Some(m) => Lookup::Found(&**m),
             None => Lookup::Missing(format!("rpc: can't find method {service_method}")),
         }
     }
 
-    /// Serves one connection until the peer stops sending, then lets the calls still running
-    /// finish, writes their replies and shuts the connection down (Go's `ServeConn`).
+    /// Serves one connection, with `data` as its data, until the peer stops sending, then lets
+    /// the calls still running finish, writes their replies and closes the connection (Go's
+    /// `ServeConn`). The same as [`Server::serve_context`] with [`Context::new`]`(data)`.
     ///
     /// Returns `Ok(())` when the peer ended the stream cleanly between requests, and an error when
     /// a request header does not decode ([`Error::BadRequest`], which also covers read failures
@@ -278,23 +236,39 @@ impl Server {
     /// connection is affected.
     ///
     /// When `serve` returns early (a write failed) or its future is dropped, the connection is
-    /// closed at once; calls still running go on in their tasks and their replies are dropped.
-    pub async fn serve<C>(&self, conn: C) -> Result<(), Error>
+    /// closed at once; calls still running go on in their tasks (their context is cancelled) and
+    /// their replies are dropped.
+    pub async fn serve<C>(&self, conn: C, data: S) -> Result<(), Error>
+    where
+        C: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        self.serve_context(conn, Context::new(data)).await
+    }
+
+    /// [`Server::serve`] with a context made by the caller, who keeps a clone: to learn that
+    /// reading stopped ([`Context::reading_stopped`]), or to act just before the connection closes
+    /// ([`Context::on_close`]). The context is closed when this returns or is dropped.
+    pub async fn serve_context<C>(&self, conn: C, ctx: Context<S>) -> Result<(), Error>
     where
         C: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let (r, w) = tokio::io::split(conn);
-        let reader: DynReader = Box::new(BufReader::with_capacity(READ_BUFFER, r));
+        let reader: DynReader = Box::new(BufReader::with_capacity(READ_BUFFER, ctx.incoming(r)));
         let mut dec = AsyncDecoder::new(reader);
         let out: Out = Arc::new(Outbox::new(Box::new(w), Slots(Vec::new())));
-        let _closing = CloseOnDrop(out.clone());
+        let _closing = CloseOnDrop {
+            out: out.clone(),
+            ctx: ctx.clone(),
+        };
         let slots = Arc::new(Semaphore::new(MAX_CONCURRENT_CALLS));
         let budget = Arc::new(Semaphore::new(budget_units(
             MAX_PENDING_ARGUMENT_BYTES as u64,
         )));
 
         let work = async {
-            let read = self.read_requests(&mut dec, &out, &slots, &budget).await;
+            let read = self
+                .read_requests(&mut dec, &out, &slots, &budget, &ctx)
+                .await;
             // Each call holds a slot until its reply is written: when all are back, every call
             // has been answered.
             let all = u32::try_from(MAX_CONCURRENT_CALLS).unwrap_or(u32::MAX);
@@ -309,6 +283,8 @@ impl Server {
         out.flush()
             .await
             .map_err(|e| Error::io("rpc: writing replies", e))?;
+        // Before the peer can see the end of the stream.
+        ctx.close();
         // As Go's ServeCodec closes the codec; the peer may be gone already.
         if let Err(e) = out.shutdown().await {
             tracing::debug!(error = %e, "rpc: closing connection");
@@ -323,6 +299,7 @@ impl Server {
         out: &Out,
         slots: &Arc<Semaphore>,
         budget: &Arc<Semaphore>,
+        ctx: &Context<S>,
     ) -> Result<(), Error> {
         loop {
             // The semaphore is never closed.
@@ -341,7 +318,7 @@ impl Server {
                         slot,
                         argument: None,
                     };
-                    match method.start(dec, head, out, budget).await {
+                    match method.start(dec, head, out, budget, ctx).await {
                         Ok(()) => {}
                         Err((head, e)) => {
                             tracing::debug!(method = %head.req.ServiceMethod, error = %e, "rpc: undecodable argument");
@@ -375,23 +352,31 @@ fn budget_units(bytes: u64) -> usize {
 
 /// Takes the budget for an argument of `bytes` (waiting while other calls hold it); `None` only if
 /// the semaphore were closed, which it never is.
-async fn take_budget(budget: &Arc<Semaphore>, bytes: u64) -> Option<OwnedSemaphorePermit> {
+pub(super) async fn take_budget(
+    budget: &Arc<Semaphore>,
+    bytes: u64,
+) -> Option<OwnedSemaphorePermit> {
     let units = u32::try_from(budget_units(bytes)).unwrap_or(u32::MAX);
     budget.clone().acquire_many_owned(units).await.ok()
 }
 
-/// Closes the connection's write side when `serve` ends, however it ends.
-struct CloseOnDrop(Out);
+/// Closes the connection when `serve` ends, however it ends: the context first (its callbacks run
+/// before the connection goes), then the write side.
+struct CloseOnDrop<S> {
+    out: Out,
+    ctx: Context<S>,
+}
 
-impl Drop for CloseOnDrop {
+impl<S> Drop for CloseOnDrop<S> {
     fn drop(&mut self) {
-        self.0.close();
+        self.ctx.close();
+        self.out.close();
     }
 }
 
 /// Encodes a reply's header and body, as Go's `sendResponse` does (on error the body is the empty
 /// struct), and writes it unless the connection is busy; then the flusher writes it.
-async fn send_reply<B: Body + Send>(out: &Out, head: Head, body: Result<B, String>) {
+pub(super) async fn send_reply<B: Body + Send>(out: &Out, head: Head, body: Result<B, String>) {
     let seq = head.req.Seq;
     let pushed = out
         .push_async(|st| match body {
@@ -408,7 +393,7 @@ async fn send_reply<B: Body + Send>(out: &Out, head: Head, body: Result<B, Strin
 }
 
 /// Answers with an error.
-async fn send_error(out: &Out, head: Head, msg: String) {
+pub(super) async fn send_error(out: &Out, head: Head, msg: String) {
     send_reply::<InvalidRequest>(out, head, Err(msg)).await;
 }
 

@@ -1,20 +1,22 @@
 //! The `Test` service that the interop tests (`examples/rpc_test_server.rs`,
-//! `examples/rpc_test_client.rs` and their Go counterparts) and the benchmarks serve: the same
-//! methods and types as the Go side defines them (Go `int` is `i64`).
+//! `examples/rpc_test_client.rs` and their Go counterparts in `interop-go/rpcinterop`), the tests
+//! and the benchmarks serve: the same methods and types as the Go side defines them (Go `int` is
+//! `i64`). Not part of the crate: each of them includes this file with `#[path]`.
 //!
 //! - `Test.Echo(EchoArgs, *EchoReply)`: returns the same values;
 //! - `Test.Add(AddArgs, *AddReply)`: `Sum = A + B` (wrapping, as Go's `int`);
 //! - `Test.Sleep(SleepArgs, *Empty)`: sleeps `Millis` milliseconds;
 //! - `Test.Fail(FailArgs, *Empty)`: fails with exactly `Msg`.
-#![allow(non_snake_case)]
+#![allow(non_snake_case, dead_code)]
 
 use std::time::Duration;
 
+use boxpark_proto::rpc::{Error, Server, ServerBuilder};
 use serde::{Deserialize, Serialize};
 
-pub use crate::api::Empty;
-
-use super::{Error, Server};
+/// The reply of `Test.Sleep` and `Test.Fail`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
 
 /// The argument of `Test.Echo`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,35 +66,39 @@ pub struct FailArgs {
     pub Msg: String,
 }
 
-/// Registers the `Test` service's four methods on `server`.
-pub fn register(server: &mut Server) -> Result<(), Error> {
-    server
-        .register("Test.Echo", |a: EchoArgs| async move {
+/// Registers the `Test` service's four methods.
+pub fn register(builder: &mut ServerBuilder) -> Result<(), Error> {
+    builder
+        .register("Test.Echo", |_, a: EchoArgs| async move {
             Ok::<_, String>(EchoReply { S: a.S, N: a.N })
         })?
-        .register("Test.Add", |a: AddArgs| async move {
+        .register("Test.Add", |_, a: AddArgs| async move {
             Ok::<_, String>(AddReply {
                 Sum: a.A.wrapping_add(a.B),
             })
         })?
-        .register("Test.Sleep", |a: SleepArgs| async move {
+        .register("Test.Sleep", |_, a: SleepArgs| async move {
             let millis = u64::try_from(a.Millis).unwrap_or(0);
             tokio::time::sleep(Duration::from_millis(millis)).await;
             Ok::<_, String>(Empty {})
         })?
-        .register(
-            "Test.Fail",
-            |a: FailArgs| async move { Err::<Empty, _>(a.Msg) },
-        )?;
+        .register("Test.Fail", |_, a: FailArgs| async move {
+            Err::<Empty, _>(a.Msg)
+        })?;
     Ok(())
+}
+
+/// A builder with the `Test` service, for more methods beside it.
+pub fn builder() -> ServerBuilder {
+    let mut builder = ServerBuilder::new();
+    // The names are fixed and well formed, so registering cannot fail.
+    if let Err(e) = register(&mut builder) {
+        tracing::error!(error = %e, "registering the Test service");
+    }
+    builder
 }
 
 /// A server with the `Test` service.
 pub fn server() -> Server {
-    let mut server = Server::new();
-    // The names are fixed and well formed, so registering cannot fail.
-    if let Err(e) = register(&mut server) {
-        tracing::error!(error = %e, "registering the Test service");
-    }
-    server
+    builder().build()
 }

@@ -1,0 +1,129 @@
+//! A registered method: decodes its argument, runs the handler in a task of its own and sends the
+//! answer, with the argument and reply types erased so that one table holds every method.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use super::server::{send_error, send_reply, take_budget, Dec, Head, Out};
+use super::Context;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A method of a server whose connections have data `S`.
+pub(super) trait Method<S>: Send + Sync {
+    /// The `"Service.Method"` name.
+    fn name(&self) -> &Arc<str>;
+
+    /// Reads the argument from the stream and starts the call in a task of its own, which writes
+    /// the reply. An argument that does not decode is the error (the stream has skipped it).
+    fn start<'a>(
+        &'a self,
+        dec: &'a mut Dec,
+        head: Head,
+        out: &'a Out,
+        budget: &'a Arc<Semaphore>,
+        ctx: &'a Context<S>,
+    ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>>;
+}
+
+/// A handler `f` taking `A`.
+pub(super) struct Typed<F, A> {
+    name: Arc<str>,
+    f: F,
+    _args: PhantomData<fn(A)>,
+}
+
+impl<F, A> Typed<F, A> {
+    pub(super) fn new(name: &str, f: F) -> Self {
+        Typed {
+            name: Arc::from(name),
+            f,
+            _args: PhantomData,
+        }
+    }
+}
+
+impl<S, F, A, R, E, Fut> Method<S> for Typed<F, A>
+where
+    S: Send + Sync + 'static,
+    F: Fn(Context<S>, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<R, E>> + Send + 'static,
+    A: DeserializeOwned + Send + 'static,
+    R: Serialize + DeserializeOwned + Default + Send + 'static,
+    E: Display + Send + 'static,
+{
+    fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    fn start<'a>(
+        &'a self,
+        dec: &'a mut Dec,
+        mut head: Head,
+        out: &'a Out,
+        budget: &'a Arc<Semaphore>,
+        ctx: &'a Context<S>,
+    ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
+        Box::pin(async move {
+            let before = dec.offset();
+            let args: A = match dec.decode().await {
+                Ok(args) => args,
+                Err(e) => return Err((head, e)),
+            };
+            head.argument = take_budget(budget, dec.offset().saturating_sub(before)).await;
+            let name = self.name.clone();
+            let out = out.clone();
+            // A handler that panics, when called or while it runs, is answered with an error; the
+            // connection and the server go on (Go's net/rpc would crash the process).
+            let call =
+                match std::panic::catch_unwind(AssertUnwindSafe(|| (self.f)(ctx.clone(), args))) {
+                    Ok(call) => call,
+                    Err(panic) => {
+                        let msg = panic_text(&name, &*panic);
+                        tokio::spawn(async move { send_error(&out, head, msg).await });
+                        return Ok(());
+                    }
+                };
+            tokio::spawn(async move {
+                match AssertUnwindSafe(call).catch_unwind().await {
+                    Ok(Ok(reply)) => send_reply(&out, head, Ok(reply)).await,
+                    Ok(Err(e)) => {
+                        let msg = e.to_string();
+                        if msg.is_empty() {
+                            // Go's server sends an error whose text is empty as a success, with the
+                            // reply as the method left it; ours has none, so its zero value.
+                            send_reply(&out, head, Ok(R::default())).await;
+                        } else {
+                            send_error(&out, head, msg).await;
+                        }
+                    }
+                    Err(panic) => {
+                        let msg = panic_text(&name, &*panic);
+                        send_error(&out, head, msg).await;
+                    }
+                }
+            });
+            Ok(())
+        })
+    }
+}
+
+/// The answer to a call whose handler panicked.
+fn panic_text(name: &str, panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string payload");
+    tracing::error!(method = name, panic = what, "rpc: method panicked");
+    format!("rpc: {name} panicked: {what}")
+}

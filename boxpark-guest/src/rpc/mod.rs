@@ -17,6 +17,8 @@
 //!   has been written and flushed, the guest's shutdown signal fires (at the latest
 //!   [`SHUTDOWN_GRACE`] after the `Shutdown` reply, if a call cannot be abandoned, such as a write
 //!   to a FIFO nobody reads).
+//! - The RPC slot is freed just before the server closes the connection (whoever ends it), so a
+//!   host that reconnects the moment it sees the close gets the RPC connection again.
 
 pub mod error;
 pub mod mkdir;
@@ -82,18 +84,29 @@ impl RpcPort {
         if self.open.swap(true, Ordering::SeqCst) {
             return Some(conn);
         }
+        let slot = Slot(self.open.clone());
         let ctx = Context::new(Connection::new(guest.clone()));
-        let (service, open) = (self.service.clone(), self.open.clone());
+        // Before the peer can see the close, whoever closes: a host that reconnects as soon as
+        // it sees it gets the RPC connection. (Dropped unrun if serving never starts.)
+        ctx.on_close(move || drop(slot));
+        let service = self.service.clone();
         tokio::spawn(async move {
             tracing::info!("RPC connection opened");
             if let Err(e) = serve(&service, ctx, conn).await {
                 tracing::warn!(error = %e, "RPC connection failed");
             }
-            // Free the slot before saying so: a host that reconnects on this log gets the RPC slot.
-            open.store(false, Ordering::SeqCst);
             tracing::info!("RPC connection closed");
         });
         None
+    }
+}
+
+/// A taken RPC slot; dropping it frees the slot.
+struct Slot(Arc<AtomicBool>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
     }
 }
 

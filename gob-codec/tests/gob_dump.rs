@@ -179,12 +179,12 @@ fn json_matches_the_go_values() {
     assert_eq!(json_of("struct_maps"), expect(maps));
 
     // Three values: []byte("one"), []byte{}, []byte("three").
-    let datagrams = r#"
+    let bytes = r#"
 "b25l"
 ""
 "dGhyZWU="
 "#;
-    assert_eq!(json_of("contract_datagram_stream"), expect(datagrams));
+    assert_eq!(json_of("bytes_stream"), expect(bytes));
 
     // Holder{Value: Group{Label: "g", Member: Circle{3}}}.
     let nested = r#"
@@ -192,12 +192,12 @@ fn json_matches_the_go_values() {
 "#;
     assert_eq!(json_of("iface_nested"), expect(nested));
 
-    // Log{Time: 2026-11-25 13:00:00.000005 +01:00, Level: 8, Message: "mount failed",
-    // Attrs: {"err": "no such device"}}: time.Time as Go's encoding/json writes it.
-    let log = r#"
-{"Time": "2026-11-25T13:00:00.000005+01:00", "Level": 8, "Message": "mount failed", "Attrs": {"err": "no such device"}}
+    // Record{When: 2024-03-01 15:00:45.123456789 +02:30, Level: 8, Text: "disk full",
+    // Labels: {"dev": "/dev/vdb"}}: time.Time as Go's encoding/json writes it.
+    let record = r#"
+{"When": "2024-03-01T15:00:45.123456789+02:30", "Level": 8, "Text": "disk full", "Labels": {"dev": "/dev/vdb"}}
 "#;
-    assert_eq!(json_of("contract_log_zoned_attrs"), expect(log));
+    assert_eq!(json_of("struct_time_map"), expect(record));
 
     // Floats JSON has no number for.
     assert_eq!(json_of("float64_nan"), expect(r#""NaN""#));
@@ -253,7 +253,7 @@ Drawing{
 
 #[test]
 fn stdin_is_read_without_a_file() {
-    let f = golden("contract_event_stream");
+    let f = golden("stream_several_types");
     let data = std::fs::read(&f).unwrap();
     for args in [&["--json"][..], &[][..]] {
         let from_file = ok_stdout(run_file(args, &f), "file");
@@ -281,7 +281,7 @@ fn truncated_input_fails_with_one_line_naming_the_byte() {
     for name in [
         "iface_types_mid_stream",
         "struct_scalars",
-        "contract_rpc_two_calls",
+        "header_body_pairs",
         "time_utc",
         "recursive_tree",
     ] {

@@ -1,6 +1,8 @@
 //! Rust mirrors of the Go types that marshal themselves (GobEncoder, BinaryMarshaler), of the
 //! TextMarshaler-only type that gob sends as a plain struct, and of `time.Time` values.
 
+use std::collections::HashMap;
+
 use gob_codec::{GoMarshal, MarshalKind, Time};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -100,6 +102,15 @@ pub struct Event {
     pub Took: i64,
     pub Zero: Time,
     pub Never: i64,
+}
+
+/// `Labels` is a Go map: nil (omitted) and empty (sent) differ, which `Option` keeps.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    pub When: Time,
+    pub Level: i64,
+    pub Text: String,
+    pub Labels: Option<HashMap<String, String>>,
 }
 
 /// Go's `time.Date(y, mo, d, h, mi, s, ns, loc)`: `None` is `time.UTC`, `Some(off)` a

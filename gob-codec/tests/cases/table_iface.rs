@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use gob_codec::{Complex, Marshaled};
 
 use super::iface::*;
-use super::marshal::{date, t_utc, Celsius, Color, Event, Reading, Version};
-use super::types::{Inner, Person, Point, Renamed, Team};
+use super::marshal::{date, t_utc, Celsius, Color, Event, Reading, Record, Version};
+use super::types::{Header, Inner, Person, Point, Renamed, Team};
 use super::{vals, Case, GO_REGISTRY};
 
 fn s(x: &str) -> String {
@@ -201,6 +201,16 @@ fn marshalers() -> Vec<Case> {
                 ..Default::default()
             }],
         ),
+        // Want: the zone (+02:30) decodes as FixedZone("", 9000).
+        Case::new(
+            "struct_time_map",
+            vals![Record {
+                When: date(2024, 3, 1, 15, 0, 45, 123_456_789, Some(2 * 3600 + 30 * 60)),
+                Level: 8,
+                Text: s("disk full"),
+                Labels: Some(HashMap::from([(s("dev"), s("/dev/vdb"))])),
+            }],
+        ),
         // 90 * time.Second
         Case::new("duration_top", vals![90_000_000_000i64]),
         Case::new("gob_encoder_top", vals![Celsius { v: 21 }]),
@@ -275,6 +285,52 @@ fn ids() -> Vec<Case> {
                     ..Default::default()
                 },
                 pt(0, 1)
+            ],
+        ),
+        // Want: the empty []byte decodes as nil.
+        Case::new(
+            "bytes_stream",
+            vals![b"one".to_vec(), Vec::<u8>::new(), b"three".to_vec()],
+        ),
+        Case::new(
+            "stream_several_types",
+            vals![
+                Person {
+                    Name: s("ann"),
+                    Age: 30,
+                    ..Default::default()
+                },
+                Record {
+                    When: t_utc(),
+                    Text: s("ready"),
+                    ..Default::default()
+                },
+                // tUTC.Add(time.Second)
+                Record {
+                    When: date(2024, 3, 1, 12, 30, 46, 123_456_789, None),
+                    Level: 4,
+                    Text: s("slow"),
+                    Labels: Some(HashMap::from([(s("ms"), s("1500"))])),
+                }
+            ],
+        ),
+        Case::new(
+            "header_body_pairs",
+            vals![
+                Header {
+                    Method: s("Point"),
+                    Seq: 1,
+                },
+                pt(1, 2),
+                Header {
+                    Method: s("Person"),
+                    Seq: 2,
+                },
+                Person {
+                    Name: s("p"),
+                    Age: 3,
+                    ..Default::default()
+                }
             ],
         ),
         Case::new(

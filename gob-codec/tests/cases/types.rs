@@ -207,6 +207,13 @@ pub struct B {
 
 // ---- type id / decoder-side edge cases ----
 
+/// Sent before each body of a stream of header+body pairs (as net/rpc's `Request` is).
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+pub struct Header {
+    pub Method: String,
+    pub Seq: u64,
+}
+
 /// `Renamed{OldName, Count}` decoded into Rust fields of other names.
 #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 pub struct Renamed {

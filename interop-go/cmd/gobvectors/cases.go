@@ -197,6 +197,9 @@ var cases = []gobvectors.Case{
 	{Name: "time_zero", Doc: "zero time.Time at top level (sent)", Values: vals(time.Time{})},
 	{Name: "time_pre_epoch", Doc: "time.Time before 1970", Values: vals(tPreEpoch)},
 	{Name: "struct_time_duration", Doc: "struct with time.Time (wire name \"Time\") and time.Duration (int) fields; zero ones omitted", Values: vals(Event{Name: "e", When: tUTC, Took: 1500 * time.Millisecond})},
+	{Name: "struct_time_map", Doc: "struct with a zoned time.Time (+02:30), an int, a string and a map[string]string field", Values: vals(Record{
+		When: tZoneMin, Level: 8, Text: "disk full", Labels: map[string]string{"dev": "/dev/vdb"},
+	}), Want: vals(Record{When: tZoneMinD, Level: 8, Text: "disk full", Labels: map[string]string{"dev": "/dev/vdb"}})},
 	{Name: "duration_top", Doc: "top-level time.Duration: plain int", Values: vals(90 * time.Second)},
 	{Name: "gob_encoder_top", Doc: "top-level GobEncoder Celsius (bytes \"21C\")", Values: vals(Celsius{21})},
 	{Name: "binary_marshaler_top", Doc: "top-level BinaryMarshaler Version", Values: vals(Version{1, 2})},
@@ -211,6 +214,13 @@ var cases = []gobvectors.Case{
 	{Name: "same_type_twice", Doc: "Point twice: definition only once", Values: vals(Point{1, 2}, Point{3, 4})},
 	{Name: "two_types", Doc: "two different top-level types in one stream", Values: vals(Point{1, 2}, Person{Name: "p", Age: 3})},
 	{Name: "three_messages_interleaved", Doc: "Point, Person, Point: the second Point needs no definition", Values: vals(Point{1, 0}, Person{Name: "q"}, Point{0, 1})},
+	{Name: "bytes_stream", Doc: "three top-level []byte values on one stream, the second empty (decodes nil)", Values: vals(bytesOf("one"), []byte{}, bytesOf("three")), Want: vals(bytesOf("one"), []byte(nil), bytesOf("three"))},
+	{Name: "stream_several_types", Doc: "Person, then two Records: Record and Time defined once, before the first Record", Values: vals(
+		Person{Name: "ann", Age: 30}, Record{When: tUTC, Text: "ready"}, Record{When: tUTC.Add(time.Second), Level: 4, Text: "slow", Labels: map[string]string{"ms": "1500"}},
+	)},
+	{Name: "header_body_pairs", Doc: "two header+body pairs on one stream, as net/rpc frames calls: Header defined once, each body's type just before its value", Values: vals(
+		Header{Method: "Point", Seq: 1}, Point{1, 2}, Header{Method: "Person", Seq: 2}, Person{Name: "p", Age: 3},
+	)},
 	{Name: "renamed_field", Doc: "Go fields OldName/Count; Rust decodes into differently named fields", Values: vals(Renamed{OldName: "n", Count: 4})},
 	{Name: "extra_field", Doc: "Extra: the Rust struct has only Keep and Last; it must skip int, interface, nil interface, map, struct, slice, array, pointer and Time fields", Values: vals(Extra{
 		Keep: "k", Unknown: 9, Any: Circle{1}, M: map[string]int{"m": 1}, S: Inner{A: 1, B: "b"},
@@ -559,6 +569,14 @@ type Event struct {
 	Never time.Duration
 }
 
+// Record has a time.Time (a GobEncoder) and a map among plain fields.
+type Record struct {
+	When   time.Time
+	Level  int
+	Text   string
+	Labels map[string]string
+}
+
 // Celsius implements GobEncoder/GobDecoder: the bytes are the decimal text
 // followed by 'C', e.g. "21C".
 type Celsius struct {
@@ -623,6 +641,13 @@ type Reading struct {
 }
 
 // ---- type id / decoder-side edge cases ----
+
+// Header is sent before each body of a stream of header+body pairs (as
+// net/rpc's Request is).
+type Header struct {
+	Method string
+	Seq    uint64
+}
 
 // Renamed: the Rust side decodes it into a struct whose Rust field names
 // differ (serde rename) to test name matching.

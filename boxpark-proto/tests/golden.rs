@@ -1,6 +1,8 @@
-//! The contract's golden vectors, which Go wrote (`gob-codec/tests/golden/contract_*.gob`, from the
-//! `contract_*` cases of `interop-go/cmd/gobvectors/cases.go`), against boxpark-proto's own types
-//! (not the test mirrors of gob-codec), net/rpc's headers included (`rpc::Request`,
+//! The contract's golden vectors, which Go wrote (`tests/golden/contract_*.gob`, described in
+//! `tests/golden/INDEX.md`, from the `contract_*` cases of `interop-go/cmd/gobvectors/cases.go`;
+//! regenerated with `cd interop-go && go run ./cmd/gobvectors -out ../gob-codec/tests/golden`,
+//! which writes them here and the gob-only cases into gob-codec's), against boxpark-proto's own
+//! types (not the test mirrors of gob-codec), net/rpc's headers included (`rpc::Request`,
 //! `rpc::Response`): for every case
 //! - the stream decodes into the boxpark-proto values written here by hand from `cases.go`, in
 //!   order, and then ends;
@@ -26,8 +28,8 @@
 //! The datagram cases are also checked against `boxpark_proto::proxy::datagram::encode`, the
 //! framing the guest uses after a `ProxyRequest` or `ConnectionRequest`.
 //!
-//! These vectors were tested in gob-codec until the contract's tests moved here; the Go generator
-//! still writes them among gob-codec's own (`gob-codec/tests/golden/contract_*.gob`).
+//! These vectors were tested, and kept, in gob-codec until the contract's tests and vectors moved
+//! here.
 
 use std::collections::BTreeMap;
 use std::fmt::{Debug, Write as _};
@@ -538,7 +540,7 @@ fn cases() -> Vec<Case> {
 // ---- checks ----
 
 fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../gob-codec/tests/golden")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
 fn golden(name: &str) -> Result<Vec<u8>, String> {
@@ -641,7 +643,8 @@ fn boxpark_types_encode_as_go() {
     run_all("re-encode", reencode);
 }
 
-/// Every `contract_*` golden file has exactly one case, and the exceptions are the documented ones.
+/// Every golden file (all are `contract_*`) has exactly one case, and the exceptions are the
+/// documented ones.
 #[test]
 fn table_covers_every_contract_golden_file() {
     let all = cases();
@@ -653,13 +656,14 @@ fn table_covers_every_contract_golden_file() {
     let mut files: Vec<String> = std::fs::read_dir(golden_dir())
         .expect("golden dir")
         .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().to_str()?.strip_suffix(".gob")?.to_owned();
-            name.starts_with("contract_").then_some(name)
-        })
+        .filter_map(|e| Some(e.file_name().to_str()?.strip_suffix(".gob")?.to_owned()))
         .collect();
     files.sort_unstable();
-    assert_eq!(names, files, "case table and contract_*.gob files differ");
+    assert_eq!(names, files, "case table and golden files differ");
+    assert!(
+        names.iter().all(|n| n.starts_with("contract_")),
+        "only contract_* cases belong here: {names:?}"
+    );
 
     let exceptions: Vec<&str> = all
         .iter()

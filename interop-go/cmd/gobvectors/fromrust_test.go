@@ -84,7 +84,7 @@ func TestRustWrittenStreams(t *testing.T) {
 			failed = append(failed, name)
 			continue
 		}
-		if golden, err := os.ReadFile(filepath.Join(goldenDir, name+".gob")); err == nil && bytes.Equal(golden, data) {
+		if golden, err := os.ReadFile(goldenFile(name)); err == nil && bytes.Equal(golden, data) {
 			identical = append(identical, name)
 		}
 	}

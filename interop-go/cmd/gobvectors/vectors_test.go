@@ -20,8 +20,23 @@ import (
 	"boxpark.dev/interop-go/gobvectors"
 )
 
-// goldenDir holds the checked-in vectors, relative to this package.
-const goldenDir = "../../../gob-codec/tests/golden"
+// The checked-in vectors, relative to this package: the gob cases are
+// gob-codec's, the contract cases (contract_*) boxpark-proto's.
+const (
+	gobGoldenDir      = "../../../gob-codec/tests/golden"
+	contractGoldenDir = "../../../boxpark-proto/tests/golden"
+)
+
+// goldenDir is the directory of the case's checked-in vector.
+func goldenDir(name string) string {
+	if isContract(name) {
+		return contractGoldenDir
+	}
+	return gobGoldenDir
+}
+
+// goldenFile is the case's checked-in vector.
+func goldenFile(name string) string { return filepath.Join(goldenDir(name), name+".gob") }
 
 func TestMain(m *testing.M) {
 	// time.Time.GobDecode gives the Local location when the sent offset
@@ -139,8 +154,9 @@ func goTool(t *testing.T) string {
 }
 
 // TestGoldenUpToDate builds gobvectors, regenerates every case (one fresh
-// process per case, as `go run ./cmd/gobvectors` does) and compares with
-// the checked-in files.
+// process per case, as `go run ./cmd/gobvectors` does) into two fresh
+// directories and compares each with its checked-in one: every case's
+// vector, no stale vectors, INDEX.md.
 func TestGoldenUpToDate(t *testing.T) {
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "gobvectors")
@@ -150,52 +166,120 @@ func TestGoldenUpToDate(t *testing.T) {
 	if out, err := exec.Command(goTool(t), "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	outDir := filepath.Join(tmp, "out")
-	if out, err := exec.Command(bin, "-out", outDir).CombinedOutput(); err != nil {
+	gobOut, contractOut := filepath.Join(tmp, "gob"), filepath.Join(tmp, "contract")
+	if out, err := exec.Command(bin, "-out", gobOut, "-contract-out", contractOut).CombinedOutput(); err != nil {
 		t.Fatalf("gobvectors: %v\n%s", err, out)
 	}
-	const regen = "regenerate with: cd interop-go && go run ./cmd/gobvectors -out ../gob-codec/tests/golden"
+	gob, contract := splitCases(cases)
+	if len(gob) == 0 || len(contract) == 0 {
+		t.Fatalf("%d gob cases, %d contract cases", len(gob), len(contract))
+	}
 	var bad []string
-	for _, c := range cases {
-		fresh, err := os.ReadFile(filepath.Join(outDir, c.Name+".gob"))
-		if err != nil {
-			t.Fatalf("case %s: %v", c.Name, err)
-		}
-		golden, err := os.ReadFile(filepath.Join(goldenDir, c.Name+".gob"))
-		if err != nil {
-			t.Errorf("case %s: no golden file: %v", c.Name, err)
-			bad = append(bad, c.Name)
-			continue
-		}
-		if !bytes.Equal(fresh, golden) {
-			n := 0
-			for n < len(fresh) && n < len(golden) && fresh[n] == golden[n] {
-				n++
+	for _, d := range []struct {
+		fresh, golden string
+		cases         []gobvectors.Case
+	}{
+		{gobOut, gobGoldenDir, gob},
+		{contractOut, contractGoldenDir, contract},
+	} {
+		for _, c := range d.cases {
+			fresh, err := os.ReadFile(filepath.Join(d.fresh, c.Name+".gob"))
+			if err != nil {
+				t.Fatalf("case %s: %v", c.Name, err)
 			}
-			t.Errorf("case %s: golden file differs (first difference at byte %d; generated %d bytes, golden %d)", c.Name, n, len(fresh), len(golden))
-			bad = append(bad, c.Name)
+			golden, err := os.ReadFile(filepath.Join(d.golden, c.Name+".gob"))
+			if err != nil {
+				t.Errorf("case %s: no golden file: %v", c.Name, err)
+				bad = append(bad, c.Name)
+				continue
+			}
+			if !bytes.Equal(fresh, golden) {
+				n := 0
+				for n < len(fresh) && n < len(golden) && fresh[n] == golden[n] {
+					n++
+				}
+				t.Errorf("case %s: golden file %s differs (first difference at byte %d; generated %d bytes, golden %d)",
+					c.Name, filepath.Join(d.golden, c.Name+".gob"), n, len(fresh), len(golden))
+				bad = append(bad, c.Name)
+			}
 		}
-	}
-	// No stale vectors.
-	names := map[string]bool{}
-	for _, c := range cases {
-		names[c.Name+".gob"] = true
-	}
-	files, _ := filepath.Glob(filepath.Join(goldenDir, "*.gob"))
-	for _, f := range files {
-		if !names[filepath.Base(f)] {
-			t.Errorf("stale golden file %s (no such case)", filepath.Base(f))
-			bad = append(bad, filepath.Base(f))
+		// The generator wrote only this directory's cases, and the
+		// checked-in directory has no stale vectors.
+		names := map[string]bool{}
+		for _, c := range d.cases {
+			names[c.Name+".gob"] = true
 		}
-	}
-	freshIndex, _ := os.ReadFile(filepath.Join(outDir, "INDEX.md"))
-	goldenIndex, err := os.ReadFile(filepath.Join(goldenDir, "INDEX.md"))
-	if err != nil || !bytes.Equal(freshIndex, goldenIndex) {
-		t.Errorf("INDEX.md is not up to date")
-		bad = append(bad, "INDEX.md")
+		for _, dir := range []string{d.fresh, d.golden} {
+			files, _ := filepath.Glob(filepath.Join(dir, "*.gob"))
+			for _, f := range files {
+				if !names[filepath.Base(f)] {
+					t.Errorf("stale golden file %s (no such case in this directory)", f)
+					bad = append(bad, f)
+				}
+			}
+		}
+		freshIndex, _ := os.ReadFile(filepath.Join(d.fresh, "INDEX.md"))
+		goldenIndex, err := os.ReadFile(filepath.Join(d.golden, "INDEX.md"))
+		if err != nil || !bytes.Equal(freshIndex, goldenIndex) {
+			t.Errorf("%s is not up to date", filepath.Join(d.golden, "INDEX.md"))
+			bad = append(bad, filepath.Join(d.golden, "INDEX.md"))
+		}
 	}
 	if len(bad) > 0 {
-		t.Logf("out of date: %s\n%s", strings.Join(bad, ", "), regen)
+		t.Logf("out of date: %s\n%s", strings.Join(bad, ", "), regenHint)
+	}
+}
+
+// regenHint is how to regenerate the checked-in vectors: one command writes
+// both directories.
+const regenHint = "regenerate with: cd interop-go && go run ./cmd/gobvectors -out ../gob-codec/tests/golden " +
+	"(writes the contract_* cases into ../boxpark-proto/tests/golden, the others into -out)"
+
+// TestOutputDirs checks how the command picks its two directories: the
+// contract one beside gob-codec's by default, never the same as -out.
+func TestOutputDirs(t *testing.T) {
+	for _, c := range []struct{ out, want string }{
+		{"../gob-codec/tests/golden", "../boxpark-proto/tests/golden"},
+		{"../gob-codec/tests/golden/", "../boxpark-proto/tests/golden"},
+		{"gob-codec/tests/golden", "boxpark-proto/tests/golden"},
+		{"/src/boxpark/gob-codec/tests/golden", "/src/boxpark/boxpark-proto/tests/golden"},
+	} {
+		got, ok := defaultContractOut(c.out)
+		if !ok || got != filepath.FromSlash(c.want) {
+			t.Errorf("defaultContractOut(%q) = %q, %v; want %q", c.out, got, ok, c.want)
+		}
+	}
+	for _, out := range []string{"/tmp/out", "../gob-codec/tests", "../other/tests/golden", "golden"} {
+		if got, ok := defaultContractOut(out); ok {
+			t.Errorf("defaultContractOut(%q) = %q; want none (-contract-out required)", out, got)
+		}
+	}
+	tmp := t.TempDir()
+	for _, dirs := range [][2]string{
+		{filepath.Join(tmp, "x"), ""},                                      // no default
+		{filepath.Join(tmp, "x"), filepath.Join(tmp, "x")},                 // the same directory
+		{filepath.Join(tmp, "x"), filepath.Join(tmp, "y", "..", "x", ".")}, // spelled differently
+	} {
+		if err := writeAll(dirs[0], dirs[1]); err == nil {
+			t.Errorf("writeAll(%q, %q): no error", dirs[0], dirs[1])
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(tmp, "*", "*")); len(files) != 0 {
+		t.Errorf("writeAll wrote %v before failing", files)
+	}
+	gob, contract := splitCases(cases)
+	if len(gob)+len(contract) != len(cases) {
+		t.Fatalf("split %d cases into %d and %d", len(cases), len(gob), len(contract))
+	}
+	for _, c := range contract {
+		if !strings.HasPrefix(c.Name, "contract_") {
+			t.Errorf("contract case %s", c.Name)
+		}
+	}
+	for _, c := range gob {
+		if strings.Contains(c.Name, "contract") {
+			t.Errorf("gob case %s", c.Name)
+		}
 	}
 }
 
@@ -204,7 +288,7 @@ func TestGoldenUpToDate(t *testing.T) {
 func TestGoldenDecodes(t *testing.T) {
 	var failed []string
 	for _, c := range cases {
-		data, err := os.ReadFile(filepath.Join(goldenDir, c.Name+".gob"))
+		data, err := os.ReadFile(goldenFile(c.Name))
 		if err == nil {
 			err = decodeCase(data, c)
 		}

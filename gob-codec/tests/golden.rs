@@ -1,7 +1,7 @@
 //! The golden vectors that Go wrote (`tests/golden/*.gob`, described in `tests/golden/INDEX.md`,
 //! generated from `interop-go/cmd/gobvectors/cases.go`) against the Rust mirrors in `tests/cases`.
-//! The Go generator writes the `contract_*` vectors of Boxpark's messages into the same directory;
-//! they are boxpark-proto's to test (`boxpark-proto/tests/golden.rs`), and this file leaves them out.
+//! They are gob only: the generator writes its `contract_*` cases, Boxpark's messages, into
+//! `boxpark-proto/tests/golden`, for `boxpark-proto/tests/golden.rs`.
 //!
 //! For every case:
 //! - (a) `typed_decode`: the stream decodes into the case's Rust values, in order, then ends
@@ -35,9 +35,6 @@ const NOT_IDENTICAL: &[&str] = &[
     "skip65_slice_name",
     "skip65_interface",
 ];
-
-/// The prefix of the Boxpark contract vectors that share the directory (see the module docs).
-const CONTRACT_PREFIX: &str = "contract_";
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -178,8 +175,7 @@ fn typed_encode_is_byte_identical() {
     run_all("(c) typed encode", typed_encode);
 }
 
-/// Every golden file (but the contract's) has exactly one case, and the (c) exceptions are the
-/// documented ones.
+/// Every golden file has exactly one case, and the (c) exceptions are the documented ones.
 #[test]
 fn table_covers_every_golden_file() {
     let all = cases::cases();
@@ -195,13 +191,7 @@ fn table_covers_every_golden_file() {
     let mut files: Vec<String> = std::fs::read_dir(golden_dir())
         .expect("golden dir")
         .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_suffix(".gob")
-                .filter(|name| !name.starts_with(CONTRACT_PREFIX))
-                .map(str::to_owned)
-        })
+        .filter_map(|e| Some(e.file_name().to_str()?.strip_suffix(".gob")?.to_owned()))
         .collect();
     files.sort_unstable();
     assert_eq!(names, files, "case table and golden files differ");

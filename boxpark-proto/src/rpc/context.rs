@@ -1,12 +1,11 @@
 //! The context of one connection being served: what its calls share and how they learn that it is
 //! ending.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context as TaskContext, Poll};
-
-use std::future::Future;
 
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio_util::sync::{

@@ -1,19 +1,18 @@
-//! Writes the Rust encoding of every golden case for Go to check:
+//! Writes the Rust encoding of every gob golden case for Go to check:
 //!
 //! ```text
 //! cargo run -p gob-codec --example write_cases -- OUTDIR
 //! ```
 //!
 //! `OUTDIR/<case>.gob` is what one `gob_codec::Encoder` writes for the case's values (from
-//! `tests/cases`, and the `contract_*` cases from `write_cases/contract.rs`), in order.
+//! `tests/cases`: the gob cases, not the `contract_*` ones), in order.
 //! `interop-go/cmd/gobvectors/fromrust_test.go` (`TestRustWrittenStreams`) decodes each with Go's
 //! `encoding/gob` into the case's Go types and compares with the case's Go values; it also counts
-//! the streams that are byte-identical to Go's golden vectors.
+//! the streams that are byte-identical to Go's golden vectors. The contract's Rust encoding is
+//! boxpark-proto's `write_contract` example, which `interop-go/contract` checks.
 
 #[path = "../tests/cases/mod.rs"]
 mod cases;
-#[path = "write_cases/contract.rs"]
-mod contract;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,8 +29,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let mut failed = 0;
-    let mut all = cases::cases();
-    all.extend(contract::cases());
+    let all = cases::cases();
     for case in &all {
         let written = case
             .encode()

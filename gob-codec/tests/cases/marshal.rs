@@ -124,8 +124,3 @@ pub fn date(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ns: u32, zone: Opt
 pub fn t_utc() -> Time {
     date(2024, 3, 1, 12, 30, 45, 123_456_789, None)
 }
-
-/// `tLog`: 2026-11-25 12:00:00.123456789 UTC.
-pub fn t_log() -> Time {
-    date(2026, 11, 25, 12, 0, 0, 123_456_789, None)
-}

@@ -46,8 +46,19 @@ func requireInterop(t *testing.T) {
 }
 
 // TestRustWrittenStreams decodes, with Go, every stream that the Rust example
-// write_cases wrote (OUTDIR/<case>.gob, one for every case) into fresh values
-// of the case's Go types and compares with the case's values.
+// write_cases wrote (OUTDIR/<case>.gob, one for every gob case) into fresh
+// values of the case's Go types and compares with the case's values.
+//
+// The contract cases (contract_*) are not gob-codec's: write_cases writes
+// none. Rust's encoding of the contract messages is checked by
+// interop-go/contract (TestRustContractStreams), which decodes the streams
+// that boxpark-proto's own types write (its example write_contract) with
+// Go's reference types, and requires them byte-identical to a fresh Go
+// encoder's: every contract message type, alone and in the event, launch,
+// rpc and proxy streams. And boxpark-proto/tests/golden.rs decodes the
+// contract vectors into those types and encodes the values back byte for
+// byte as Go did (Skip65 cases with their first type id), but for the
+// exceptions its docs list, whose Rust bytes it decodes back instead.
 func TestRustWrittenStreams(t *testing.T) {
 	requireInterop(t)
 	outDir := t.TempDir()
@@ -60,8 +71,9 @@ func TestRustWrittenStreams(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatalf("write_cases wrote no .gob files")
 	}
+	gobCases, _ := splitCases(cases)
 	byName := map[string]gobvectors.Case{}
-	for _, c := range cases {
+	for _, c := range gobCases {
 		byName[c.Name] = c
 	}
 	written := map[string]bool{}
@@ -71,7 +83,7 @@ func TestRustWrittenStreams(t *testing.T) {
 		written[name] = true
 		c, ok := byName[name]
 		if !ok {
-			t.Errorf("case %s: Rust wrote a stream for a case that the Go table does not have", name)
+			t.Errorf("case %s: Rust wrote a stream for a case that the Go table does not have among its gob cases", name)
 			failed = append(failed, name)
 			continue
 		}
@@ -89,12 +101,12 @@ func TestRustWrittenStreams(t *testing.T) {
 		}
 	}
 	var missing []string
-	for _, c := range cases {
+	for _, c := range gobCases {
 		if !written[c.Name] {
 			missing = append(missing, c.Name)
 		}
 	}
-	t.Logf("Rust wrote %d of %d cases; %d byte-identical to the golden vectors", len(files), len(cases), len(identical))
+	t.Logf("Rust wrote %d of %d gob cases; %d byte-identical to the golden vectors", len(files), len(gobCases), len(identical))
 	if len(missing) > 0 {
 		t.Errorf("%d cases not written by Rust: %s", len(missing), strings.Join(missing, " "))
 	}

@@ -182,12 +182,23 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// The `main` of a target built without libFuzzer: runs `target` on every file named on the command
-/// line (directories are walked), or by default on `corpus/<name>` and the golden streams.
+/// line (directories are walked), or by default on `corpus/<name>` and the Go-written golden
+/// streams: gob-codec's (`tests/golden`) and the contract's (`boxpark-proto/tests/golden`, more gob
+/// from Go, when the workspace has it); gob-codec's must exist. Replaying nothing is a failure.
 pub fn replay_main(name: &str, target: fn(&[u8])) -> ExitCode {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     let roots = if args.is_empty() {
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        vec![here.join("corpus").join(name), here.join("../tests/golden")]
+        let golden = here.join("../tests/golden");
+        if !golden.is_dir() {
+            eprintln!("{name}: no golden streams at {}", golden.display());
+            return ExitCode::FAILURE;
+        }
+        vec![
+            here.join("corpus").join(name),
+            golden,
+            here.join("../../boxpark-proto/tests/golden"),
+        ]
     } else {
         args
     };
@@ -215,6 +226,10 @@ pub fn replay_main(name: &str, target: fn(&[u8])) -> ExitCode {
         }
     }
     println!("{name}: replayed {} inputs, {failed} failed", files.len());
+    if files.is_empty() {
+        eprintln!("{name}: no inputs");
+        return ExitCode::FAILURE;
+    }
     if failed > 0 {
         ExitCode::FAILURE
     } else {

@@ -9,9 +9,10 @@ package gobbench
 //     definitions plus 1 value); per iteration a fresh gob.Decoder decodes it
 //     into a fresh value.
 //
-// The Rust criterion benchmark in gob-codec/benches does exactly the same
-// with the same values (messages.go), so the Go/Rust ratios compare like
-// with like. SetBytes is the stream length.
+// The Rust criterion benchmark boxpark-proto/benches/contract.rs does exactly
+// the same with the same values (messages.go), so the Go/Rust ratios
+// (scripts/bench-gob.sh) compare like with like. SetBytes is the stream
+// length.
 
 import (
 	"bytes"

@@ -1,5 +1,6 @@
 // Package gobbench holds Go benchmarks of encoding/gob on the Boxpark
-// contract messages. The Rust criterion benchmark in gob-codec/benches
+// contract messages. The Rust criterion benchmark
+// boxpark-proto/benches/contract.rs (boxpark-proto's types through gob-codec)
 // encodes and decodes exactly the same values in exactly the same way
 // (fresh stream per iteration, type definitions included), so the Go and
 // Rust numbers compare like with like.

@@ -47,8 +47,10 @@ var (
 
 var shapeTypes = []any{Circle{}, Rect{}, &Square{}}
 
-// cases is the table of golden vectors, in INDEX.md's order (see
-// gobvectors.Case for the fields).
+// cases is the table of golden vectors, in the order of the INDEX.md files
+// (see gobvectors.Case for the fields). The contract_* cases are written into
+// boxpark-proto/tests/golden, the others into gob-codec/tests/golden (see
+// main.go).
 var cases = []gobvectors.Case{
 	// ---------------------------------------------------------------
 	// Top-level singletons of the basic types. A non-struct top-level
@@ -240,7 +242,8 @@ var cases = []gobvectors.Case{
 	{Name: "skip65_time", Doc: "Event after skipped types (Time gets a non-65 id)", Values: vals(Event{Name: "e", When: tUTC}), Skip65: vals(Point{}, Team{})},
 
 	// ---------------------------------------------------------------
-	// Boxpark contract messages (shared/CONTRACT.md).
+	// Boxpark contract messages (shared/CONTRACT.md): boxpark-proto's vectors,
+	// tested against its own types in boxpark-proto/tests/golden.rs.
 	{Name: "contract_empty", Doc: "Empty{}: struct with no fields", Values: vals(Empty{})},
 	{Name: "contract_mount_request_zero", Doc: "zero MountRequest", Values: vals(MountRequest{})},
 	{Name: "contract_mount_request", Doc: "MountRequest ext4 read-only", Values: vals(MountRequest{Source: "/dev/vdb", Target: "/mnt/data", FSType: "ext4", Flags: 1 | 1024, Data: "errors=remount-ro"})},

@@ -19,9 +19,9 @@ pub mod transport;
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-pub use shutdown::{Finally, Shutdown};
+pub use shutdown::{PowerAction, Shutdown};
 use transport::{Conn, Transport};
 
 /// The guest's version, sent in `Info`.
@@ -58,7 +58,7 @@ pub struct Guest {
     pub shutdown: Shutdown,
     /// Sockets opened by `Guest.Listen`, forwarded to host port 2.
     pub listeners: host_proxy::Listeners,
-    proxy_slots: Semaphore,
+    proxy_slots: Arc<Semaphore>,
 }
 
 impl Guest {
@@ -70,30 +70,40 @@ impl Guest {
             config,
             shutdown,
             listeners: host_proxy::Listeners::default(),
-            proxy_slots: Semaphore::new(MAX_PROXY_CONNECTIONS),
+            proxy_slots: Arc::new(Semaphore::new(MAX_PROXY_CONNECTIONS)),
         })
     }
 }
 
-/// Serves until the shutdown signal fires. Returns what the host asked for (`Finally`), so the
+/// Serves until the shutdown signal fires. Returns what the host asked for (`PowerAction`), so the
 /// caller can power off or reboot when it is PID 1.
 pub async fn run(
     transport: Arc<dyn Transport>,
     config: Config,
     shutdown: Shutdown,
     events: events::EventQueue,
-) -> Finally {
+) -> PowerAction {
     let guest = Guest::new(transport.clone(), config, shutdown.clone());
     tracing::info!(transport = %transport.describe(), version = %guest.config.version, "guest started");
     tokio::spawn(events::run(guest.clone(), events));
     let rpc = rpc::RpcPort::new();
     loop {
+        // A proxy connection's slot is taken before it is accepted: beyond the cap, connections
+        // wait in the transport's backlog rather than as tasks. The RPC connection needs none.
+        let slot = if rpc.is_open() {
+            tokio::select! {
+                s = guest.proxy_slots.clone().acquire_owned() => s.ok(),
+                _ = shutdown.fired() => break,
+            }
+        } else {
+            None
+        };
         let conn = tokio::select! {
             c = transport.accept() => c,
             _ = shutdown.fired() => break,
         };
         match conn {
-            Ok(conn) => dispatch(&guest, &rpc, conn),
+            Ok(conn) => dispatch(&guest, &rpc, conn, slot),
             Err(e) => {
                 tracing::warn!(error = %e, "accept failed");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -101,19 +111,37 @@ pub async fn run(
         }
     }
     guest.listeners.close_all();
-    shutdown.finally().unwrap_or(Finally::PowerOff)
+    shutdown.power_action().unwrap_or(PowerAction::PowerOff)
 }
 
-/// The first connection while none is open is the RPC connection; every other is a proxy.
-fn dispatch(guest: &Arc<Guest>, rpc: &rpc::RpcPort, conn: Conn) {
+/// The first connection while none is open is the RPC connection; every other is a proxy,
+/// served with the slot taken for it (or, if the RPC connection closed while this one was being
+/// accepted, a free slot).
+fn dispatch(
+    guest: &Arc<Guest>,
+    rpc: &rpc::RpcPort,
+    conn: Conn,
+    slot: Option<OwnedSemaphorePermit>,
+) {
     let Some(conn) = rpc.serve_if_free(guest, conn) else {
         return;
     };
+    let slot = match slot {
+        Some(s) => s,
+        None => match guest.proxy_slots.clone().try_acquire_owned() {
+            Ok(s) => s,
+            Err(_) => {
+                tracing::warn!(
+                    max = MAX_PROXY_CONNECTIONS,
+                    "proxy connection refused: too many open"
+                );
+                return;
+            }
+        },
+    };
     let guest = guest.clone();
     tokio::spawn(async move {
-        let Ok(_slot) = guest.proxy_slots.acquire().await else {
-            return;
-        };
+        let _slot = slot;
         proxy::serve(guest.clone(), conn).await;
     });
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use boxpark_guest::boot::{self, BootOptions, BootReport};
-use boxpark_guest::{events, reaper, sys, transport, Config, Finally, Shutdown};
+use boxpark_guest::{events, reaper, sys, transport, Config, PowerAction, Shutdown};
 use clap::Parser;
 use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
 
@@ -64,7 +64,7 @@ fn main() -> std::process::ExitCode {
         }
     };
     let config = Config::default();
-    let finally = runtime.block_on(async move {
+    let action = runtime.block_on(async move {
         if init {
             boot::network(&opts, &mut report).await;
             tracing::info!(failed_steps = report.failures(), "boot finished");
@@ -89,8 +89,8 @@ fn main() -> std::process::ExitCode {
     // The runtime's tasks end here, before processes are stopped (a blocking call still in
     // flight is not waited for long).
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    match finally {
-        Ok(f) if pid1 => boot::power::power_down(f == Finally::Reboot),
+    match action {
+        Ok(f) if pid1 => boot::power::power_down(f == PowerAction::Reboot),
         Ok(_) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "boxpark-guest failed to start");

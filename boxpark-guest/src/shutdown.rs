@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 /// What the guest does once it has stopped serving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Finally {
+pub enum PowerAction {
     /// Exit (or power off, as PID 1).
     PowerOff,
     /// Exit (or restart, as PID 1).
@@ -18,7 +18,7 @@ pub enum Finally {
 #[derive(Clone, Default)]
 pub struct Shutdown {
     token: CancellationToken,
-    finally: Arc<AtomicU8>,
+    action: Arc<AtomicU8>,
 }
 
 impl Shutdown {
@@ -28,13 +28,13 @@ impl Shutdown {
     }
 
     /// Fires the signal; the first caller's choice of power-off or reboot wins.
-    pub fn trigger(&self, finally: Finally) {
-        let code = match finally {
-            Finally::PowerOff => 1,
-            Finally::Reboot => 2,
+    pub fn trigger(&self, action: PowerAction) {
+        let code = match action {
+            PowerAction::PowerOff => 1,
+            PowerAction::Reboot => 2,
         };
         let _ = self
-            .finally
+            .action
             .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
         self.token.cancel();
     }
@@ -50,10 +50,10 @@ impl Shutdown {
     }
 
     /// What was asked for, if the signal fired.
-    pub fn finally(&self) -> Option<Finally> {
-        match self.finally.load(Ordering::SeqCst) {
-            1 => Some(Finally::PowerOff),
-            2 => Some(Finally::Reboot),
+    pub fn power_action(&self) -> Option<PowerAction> {
+        match self.action.load(Ordering::SeqCst) {
+            1 => Some(PowerAction::PowerOff),
+            2 => Some(PowerAction::Reboot),
             _ => None,
         }
     }

@@ -4,7 +4,7 @@ use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use std::io;
 
-use crate::shutdown::{Finally, Shutdown};
+use crate::shutdown::{PowerAction, Shutdown};
 
 fn io_err(e: nix::Error) -> io::Error {
     io::Error::from_raw_os_error(e as i32)
@@ -62,6 +62,6 @@ pub fn on_termination_signal(shutdown: Shutdown) {
             _ = int.recv() => {}
         }
         tracing::info!("termination signal: shutting down");
-        shutdown.trigger(Finally::PowerOff);
+        shutdown.trigger(PowerAction::PowerOff);
     });
 }

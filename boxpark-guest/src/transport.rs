@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::{mpsc, Mutex, Semaphore};
 
 /// A byte stream to or from the host.
 pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -43,6 +43,8 @@ const MAX_HANDSHAKE_LINE: usize = 64;
 const HYBRID_OK_PORT: u32 = 1 << 30;
 /// Handshaken connections waiting for `accept`.
 const ACCEPT_QUEUE: usize = 64;
+/// Handshakes in progress at once.
+const MAX_HANDSHAKES: usize = 64;
 
 /// The hybrid-vsock emulation over Unix sockets.
 pub struct HybridTransport {
@@ -76,7 +78,12 @@ impl HybridTransport {
 }
 
 async fn accept_loop(listener: UnixListener, tx: mpsc::Sender<UnixStream>) {
+    // Handshakes in progress are bounded too: beyond them, connections wait in the backlog.
+    let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
     loop {
+        let Ok(permit) = handshakes.clone().acquire_owned().await else {
+            return;
+        };
         let conn = match listener.accept().await {
             Ok((conn, _)) => conn,
             Err(e) => {
@@ -91,6 +98,7 @@ async fn accept_loop(listener: UnixListener, tx: mpsc::Sender<UnixStream>) {
         }
         let tx = tx.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(conn)).await {
                 Ok(Ok(conn)) => {
                     let _ = tx.send(conn).await;

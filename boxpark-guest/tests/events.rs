@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use boxpark_guest::events::{EventLayer, EventQueue, QUEUE_CAPACITY};
 use boxpark_guest::transport::HybridTransport;
-use boxpark_guest::{Config, Finally, Shutdown};
+use boxpark_guest::{Config, PowerAction, Shutdown};
 use boxpark_proto::event::{Info, Log};
 use gob_codec::async_io::AsyncDecoder;
 use tokio::net::{UnixListener, UnixStream};
@@ -175,10 +175,10 @@ async fn info_logs_reconnect_and_overflow() {
     assert_eq!(queue.dropped(), 0);
 
     // Shutdown ends the guest, and with it the event stream.
-    shutdown.trigger(Finally::PowerOff);
+    shutdown.trigger(PowerAction::PowerOff);
     assert_eq!(
         within("the guest stops", guest).await.unwrap(),
-        Finally::PowerOff
+        PowerAction::PowerOff
     );
     let end = within("the event stream ends", async {
         loop {
@@ -217,9 +217,9 @@ async fn backoff_while_the_host_is_missing_and_shutdown_stops_it() {
     check_info(&info);
     read_until(&mut dec, "guest started").await;
 
-    shutdown.trigger(Finally::Reboot);
+    shutdown.trigger(PowerAction::Reboot);
     assert_eq!(
         within("the guest stops", guest).await.unwrap(),
-        Finally::Reboot
+        PowerAction::Reboot
     );
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use boxpark_guest::transport::HybridTransport;
-use boxpark_guest::{host_proxy, Config, Guest, Shutdown};
+use boxpark_guest::{Config, Guest, Shutdown};
 use boxpark_proto::api::ListenRequest;
 use boxpark_proto::proxy::{datagram, ConnectionRequest};
 use gob_codec::async_io::AsyncDecoder;
@@ -55,7 +55,7 @@ impl Env {
             Address: address.into(),
             BufferSize: buffer,
         };
-        host_proxy::listen(&self.guest, req)
+        boxpark_guest::rpc::listen::listen(&self.guest, req)
             .await
             .map(|r| r.Address)
     }

@@ -61,7 +61,7 @@ struct Guest {
     sock: PathBuf,
     _rpc: UnixStream,
     shutdown: Shutdown,
-    task: JoinHandle<boxpark_guest::Finally>,
+    task: JoinHandle<boxpark_guest::PowerAction>,
 }
 
 impl Guest {
@@ -101,7 +101,7 @@ impl Guest {
 
 impl Drop for Guest {
     fn drop(&mut self) {
-        self.shutdown.trigger(boxpark_guest::Finally::PowerOff);
+        self.shutdown.trigger(boxpark_guest::PowerAction::PowerOff);
         self.task.abort();
     }
 }

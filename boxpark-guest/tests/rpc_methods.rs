@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use boxpark_guest::transport::HybridTransport;
-use boxpark_guest::{events, reaper, Config, Finally, Shutdown};
+use boxpark_guest::{events, reaper, Config, PowerAction, Shutdown};
 use boxpark_proto::api::{
     Empty, MkdirRequest, MountRequest, RunRequest, RunResponse, ShutdownRequest, WriteRequest,
 };
@@ -58,7 +58,7 @@ impl Drop for TempDir {
 struct Harness {
     dir: TempDir,
     sock: PathBuf,
-    guest: JoinHandle<Finally>,
+    guest: JoinHandle<PowerAction>,
     client: Option<GuestClient>,
 }
 
@@ -673,14 +673,14 @@ async fn mount_tmpfs_under_a_temp_dir() {
 /// A guest run the way `main.rs` runs it: on a runtime of its own that is dropped as soon as
 /// `run` returns, which ends every task as the process's exit would. A reply that was not yet
 /// written by then is lost.
-fn guest_like_main(sock: PathBuf) -> std::thread::JoinHandle<Finally> {
+fn guest_like_main(sock: PathBuf) -> std::thread::JoinHandle<PowerAction> {
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("guest runtime");
-        let finally = rt.block_on(async move {
+        let action = rt.block_on(async move {
             let transport = HybridTransport::bind(&sock).expect("bind");
             let config = Config {
                 pid1: false,
@@ -695,11 +695,11 @@ fn guest_like_main(sock: PathBuf) -> std::thread::JoinHandle<Finally> {
             .await
         });
         drop(rt);
-        finally
+        action
     })
 }
 
-async fn shutdown_returns(reboot: bool, want: Finally) {
+async fn shutdown_returns(reboot: bool, want: PowerAction) {
     let dir = TempDir::new();
     let sock = dir.join("guest.sock");
     let guest = guest_like_main(sock.clone());
@@ -716,11 +716,11 @@ async fn shutdown_returns(reboot: bool, want: Finally) {
     bounded(client.shutdown(&ShutdownRequest { Reboot: reboot }))
         .await
         .expect("the reply is written before the guest stops");
-    let finally = bounded(tokio::task::spawn_blocking(move || guest.join()))
+    let action = bounded(tokio::task::spawn_blocking(move || guest.join()))
         .await
         .expect("join")
         .expect("guest thread");
-    assert_eq!(finally, want);
+    assert_eq!(action, want);
     // The RPC connection was closed after the reply.
     let r = bounded(client.run(&cmd("true", &[]))).await;
     assert!(matches!(&r, Err(e) if e.is_connection_error()), "{r:?}");
@@ -728,14 +728,14 @@ async fn shutdown_returns(reboot: bool, want: Finally) {
 
 #[tokio::test]
 async fn shutdown_reboot_replies_then_run_returns_reboot() {
-    shutdown_returns(true, Finally::Reboot).await;
+    shutdown_returns(true, PowerAction::Reboot).await;
 }
 
 #[tokio::test]
 async fn shutdown_power_off_replies_then_run_returns_power_off() {
     // Several times: a reply written after the runtime is gone would be lost now and then.
     for _ in 0..20 {
-        shutdown_returns(false, Finally::PowerOff).await;
+        shutdown_returns(false, PowerAction::PowerOff).await;
     }
 }
 
@@ -751,8 +751,8 @@ async fn shutdown_kills_running_commands_and_still_replies() {
     bounded(h.client().shutdown(&ShutdownRequest { Reboot: false }))
         .await
         .expect("shutdown reply");
-    let finally = bounded(&mut h.guest).await.expect("run ended");
-    assert_eq!(finally, Finally::PowerOff);
+    let action = bounded(&mut h.guest).await.expect("run ended");
+    assert_eq!(action, PowerAction::PowerOff);
     assert!(started.elapsed() < Duration::from_secs(5));
     let r = bounded(running).await.expect("join");
     assert_eq!(

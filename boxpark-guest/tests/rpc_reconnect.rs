@@ -208,7 +208,7 @@ async fn reconnecting_at_once_after_the_guest_closed_the_rpc_connection_gets_it_
     );
 
     drop(conn);
-    shutdown.trigger(boxpark_guest::Finally::PowerOff);
+    shutdown.trigger(boxpark_guest::PowerAction::PowerOff);
     step(
         "the guest's end",
         tokio::task::spawn_blocking(move || guest.join()),

@@ -1,0 +1,82 @@
+//! The `Guest` service's method table: each method's handler, registered once, and the one place
+//! where a method's error becomes its `net/rpc` text.
+
+use std::future::Future;
+
+use boxpark_proto::api::{
+    methods, ListenRequest, MkdirRequest, MountRequest, RunRequest, ShutdownRequest, WriteRequest,
+};
+use boxpark_proto::rpc::{Server, ServerBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{listen, mkdir, mount, run, shutdown, write, Connection, Context, Error, Service};
+
+/// The `Guest` service's six methods.
+pub(super) fn service() -> Service {
+    let mut b = Server::<Connection>::builder();
+    // The names are fixed and well formed, so registering cannot fail.
+    if let Err(e) = register_all(&mut b) {
+        tracing::error!(error = %e, "registering the Guest service");
+    }
+    b.build()
+}
+
+fn register_all(b: &mut ServerBuilder<Connection>) -> Result<(), boxpark_proto::rpc::Error> {
+    register(b, methods::MOUNT, |_, req: MountRequest| mount::mount(req))?;
+    register(
+        b,
+        methods::RUN,
+        |ctx: Context, req: RunRequest| async move {
+            tokio::select! {
+                biased;
+                // Dropping the call kills its process group.
+                () = ctx.cancelled() => Err(Error::Abandoned),
+                r = run::run(req) => r,
+            }
+        },
+    )?;
+    register(b, methods::WRITE, |_, req: WriteRequest| write::write(req))?;
+    register(b, methods::MKDIR, |_, req: MkdirRequest| mkdir::mkdir(req))?;
+    register(
+        b,
+        methods::LISTEN,
+        |ctx: Context, req: ListenRequest| async move {
+            listen::listen(ctx.data().guest(), req)
+                .await
+                .map_err(Error::Other)
+        },
+    )?;
+    register(
+        b,
+        methods::SHUTDOWN,
+        |ctx: Context, req: ShutdownRequest| async move { shutdown::shutdown(&ctx, req) },
+    )?;
+    Ok(())
+}
+
+/// Registers a method whose errors become their `net/rpc` text in [`into_rpc_error`].
+fn register<A, R, F, Fut>(
+    b: &mut ServerBuilder<Connection>,
+    name: &'static str,
+    f: F,
+) -> Result<(), boxpark_proto::rpc::Error>
+where
+    F: Fn(Context, A) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<R, Error>> + Send + 'static,
+    A: DeserializeOwned + Send + 'static,
+    R: Serialize + DeserializeOwned + Default + Send + 'static,
+{
+    b.register(name, move |ctx: Context, args: A| {
+        let call = f(ctx, args);
+        async move { call.await.map_err(|e| into_rpc_error(name, e)) }
+    })?;
+    Ok(())
+}
+
+/// The `Error` text of a failed call, logged here (as a warning: it reaches the host's events).
+pub fn into_rpc_error(method: &str, e: Error) -> String {
+    let text = e.to_string();
+    tracing::warn!(method, error = %text, "call failed");
+    text
+}

@@ -14,6 +14,9 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+step "cargo doc (warnings are errors: every public item documented, every link resolves)"
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps --workspace --all-features
+
 step "cargo test"
 cargo test --workspace --all-features
 

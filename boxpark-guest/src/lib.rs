@@ -4,6 +4,8 @@
 //! [`run`] is the whole daemon; `main.rs` only parses arguments and sets up logging. Everything
 //! that touches the host goes through a [`transport::Transport`].
 
+#![deny(missing_docs)]
+
 pub mod boot;
 pub mod events;
 pub mod host_proxy;

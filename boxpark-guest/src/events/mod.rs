@@ -3,7 +3,7 @@
 //! Three parts: the [`EventLayer`] (layer.rs) makes records, the [`EventQueue`] (queue.rs) holds
 //! them, and [`run`] (sender.rs) sends them; quiet.rs keeps logging from feeding on itself.
 //!
-//! - [`EventLayer`] turns each `tracing` event into a [`Log`] and pushes it on an [`EventQueue`].
+//! - [`EventLayer`] turns each `tracing` event into a [`Log`](boxpark_proto::event::Log) and pushes it on an [`EventQueue`].
 //!   `Level` is the `log/slog` number (TRACE and DEBUG -4, INFO 0, WARN 4, ERROR 8), `Message` the
 //!   `message` field, `Attrs` every other field as text: first the fields of the spans the event is
 //!   in (root first), then the event's own fields, which win on a clash. A `target` attribute is

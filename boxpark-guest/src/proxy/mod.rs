@@ -2,7 +2,7 @@
 //!
 //! [`serve`] reads the request with an [`AsyncDecoder`], which never reads past the value, so the
 //! bytes that follow the request in the same write reach the target. Each network has its module:
-//! [`stream`] (`tcp`, `unix`), [`datagram`] (`udp`, `unixgram`), [`file`] and [`launch`].
+//! [`stream`] (`tcp`, `unix`), [`datagram`] (`udp`, `unixgram`), [`file`](mod@file) and [`launch`].
 //!
 //! A request that cannot be served (bad gob, unknown network, dial failure, missing file, program
 //! not found) is logged as a warning with its network and address, which reaches the host on the

@@ -1,7 +1,11 @@
 //! The fake host's two listening sockets: the event stream (host port 1) and the host proxy
 //! (host port 2).
+//!
+//! Host port 1 comes in two kinds: [`EventHost`] records everything in the background (for tests
+//! that look for a record), [`EventPort`] lets the test accept each connection and read it value by
+//! value, and can go away and come back (for tests of the stream itself).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use boxpark_proto::event::{Info, Log};
@@ -208,5 +212,82 @@ impl ProxyHost {
 impl Drop for ProxyHost {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// Host port 1, driven step by step: the test accepts each of the guest's connections itself and
+/// reads its values in order; [`Self::go_away`] makes the guest's dials fail until
+/// [`Self::rebind`].
+pub struct EventPort {
+    path: PathBuf,
+    listener: Option<UnixListener>,
+}
+
+impl EventPort {
+    /// Listens on `path` (removing what was there).
+    pub fn bind(path: &Path) -> EventPort {
+        let _ = std::fs::remove_file(path);
+        EventPort {
+            path: path.to_owned(),
+            listener: Some(UnixListener::bind(path).expect("bind the event port")),
+        }
+    }
+
+    /// Stops listening and removes the socket file: dials fail until [`Self::rebind`].
+    pub fn go_away(&mut self) {
+        self.listener = None;
+        std::fs::remove_file(&self.path).expect("remove the event port");
+    }
+
+    /// Listens again.
+    pub fn rebind(&mut self) {
+        self.listener = Some(UnixListener::bind(&self.path).expect("bind the event port again"));
+    }
+
+    /// Accepts the guest's next connection and reads its `Info`.
+    pub async fn accept(&self) -> (Info, EventConn) {
+        let listener = self.listener.as_ref().expect("the event port listens");
+        let (conn, _) = within("the guest dials host port 1", listener.accept())
+            .await
+            .expect("accept on host port 1");
+        let mut dec = AsyncDecoder::new(conn);
+        let info = within("Info", dec.decode()).await.expect("decode Info");
+        (info, EventConn(dec))
+    }
+}
+
+/// One event-stream connection after its `Info`.
+pub struct EventConn(AsyncDecoder<UnixStream>);
+
+impl EventConn {
+    /// The next `Log`.
+    pub async fn next_log(&mut self) -> Log {
+        within("a Log", self.0.decode())
+            .await
+            .expect("decode a Log")
+    }
+
+    /// Reads records until one has `message`; returns the messages before it and the record.
+    pub async fn read_until(&mut self, message: &str) -> (Vec<String>, Log) {
+        let mut before = Vec::new();
+        loop {
+            let log = self.next_log().await;
+            if log.Message == message {
+                return (before, log);
+            }
+            before.push(log.Message);
+        }
+    }
+
+    /// Reads records until the stream fails, and returns why (a clean end: `is_eof`).
+    pub async fn end(&mut self) -> gob_codec::Error {
+        within("the event stream ends", async {
+            loop {
+                if let Err(e) = self.0.decode::<Log>().await {
+                    return e;
+                }
+            }
+        })
+        .await
     }
 }

@@ -3,9 +3,10 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::UnixDatagram as StdUnixDatagram;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,13 +27,42 @@ pub const BYE: &[u8] = b"bye";
 pub struct Served<A> {
     /// Where it listens.
     pub addr: A,
+    /// How many connections ended without an I/O error (stream echo servers only).
+    completed: Arc<AtomicUsize>,
     task: JoinHandle<()>,
+}
+
+impl<A> Served<A> {
+    /// Waits until `n` connections ended without an I/O error on the server's side (the client's
+    /// half-close arrived as an end of stream, and the echo and [`BYE`] were written).
+    pub async fn wait_completed(&self, n: usize) {
+        within("the echo server's connections to end cleanly", async {
+            while self.completed.load(Ordering::SeqCst) < n {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+    }
 }
 
 impl<A> Drop for Served<A> {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Serves one stream connection with [`echo_stream`], counting it in `completed` if it ends
+/// without an error.
+fn spawn_echo<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    s: S,
+    completed: &Arc<AtomicUsize>,
+) {
+    let completed = completed.clone();
+    tokio::spawn(async move {
+        if echo_stream(s).await.is_ok() {
+            completed.fetch_add(1, Ordering::SeqCst);
+        }
+    });
 }
 
 /// Echoes what it reads until end of stream, then writes [`BYE`] and closes.
@@ -53,30 +83,43 @@ async fn echo_stream<S: AsyncRead + AsyncWrite + Unpin>(mut s: S) -> io::Result<
 pub async fn tcp_echo() -> Served<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind tcp");
     let addr = listener.local_addr().expect("local addr");
-    let task = tokio::spawn(async move {
-        for _ in 0..MAX_SERVED {
-            let Ok((conn, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(echo_stream(conn));
+    let completed = Arc::new(AtomicUsize::new(0));
+    let task = tokio::spawn({
+        let completed = completed.clone();
+        async move {
+            for _ in 0..MAX_SERVED {
+                let Ok((conn, _)) = listener.accept().await else {
+                    return;
+                };
+                spawn_echo(conn, &completed);
+            }
         }
     });
-    Served { addr, task }
+    Served {
+        addr,
+        completed,
+        task,
+    }
 }
 
 /// A Unix stream echo server on `path`.
 pub fn unix_echo(path: &Path) -> Served<PathBuf> {
     let listener = UnixListener::bind(path).expect("bind unix");
-    let task = tokio::spawn(async move {
-        for _ in 0..MAX_SERVED {
-            let Ok((conn, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(echo_stream(conn));
+    let completed = Arc::new(AtomicUsize::new(0));
+    let task = tokio::spawn({
+        let completed = completed.clone();
+        async move {
+            for _ in 0..MAX_SERVED {
+                let Ok((conn, _)) = listener.accept().await else {
+                    return;
+                };
+                spawn_echo(conn, &completed);
+            }
         }
     });
     Served {
         addr: path.to_owned(),
+        completed,
         task,
     }
 }
@@ -99,7 +142,11 @@ pub async fn udp_echo() -> Served<SocketAddr> {
             let _ = socket.send_to(&echo_reply(&buf[..n]), peer).await;
         }
     });
-    Served { addr, task }
+    Served {
+        addr,
+        completed: Arc::default(),
+        task,
+    }
 }
 
 /// A Unix datagram server on `path` that answers each datagram with [`echo_reply`], also to
@@ -108,6 +155,8 @@ pub async fn udp_echo() -> Served<SocketAddr> {
 pub struct UnixgramEcho {
     /// Where it listens.
     pub path: PathBuf,
+    /// Datagrams answered, and how many of them came from a peer bound to an abstract name.
+    counts: Arc<(AtomicUsize, AtomicUsize)>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -120,7 +169,9 @@ impl UnixgramEcho {
             .set_read_timeout(Some(Duration::from_millis(100)))
             .expect("read timeout");
         let stop = Arc::new(AtomicBool::new(false));
+        let counts: Arc<(AtomicUsize, AtomicUsize)> = Arc::default();
         let stopped = stop.clone();
+        let counted = counts.clone();
         let thread = std::thread::spawn(move || {
             let mut buf = vec![0u8; 1 << 16];
             let mut served = 0;
@@ -128,15 +179,29 @@ impl UnixgramEcho {
                 let Ok((n, peer)) = socket.recv_from(&mut buf) else {
                     continue;
                 };
+                if peer.as_abstract_name().is_some() {
+                    counted.1.fetch_add(1, Ordering::SeqCst);
+                }
+                counted.0.fetch_add(1, Ordering::SeqCst);
                 let _ = socket.send_to_addr(&echo_reply(&buf[..n]), &peer);
                 served += 1;
             }
         });
         UnixgramEcho {
             path: path.to_owned(),
+            counts,
             stop,
             thread: Some(thread),
         }
+    }
+
+    /// How many datagrams it answered, and how many of those came from a peer bound to an
+    /// abstract name (as the guest's proxy sockets are).
+    pub fn answered(&self) -> (usize, usize) {
+        (
+            self.counts.0.load(Ordering::SeqCst),
+            self.counts.1.load(Ordering::SeqCst),
+        )
     }
 }
 
@@ -164,6 +229,7 @@ pub fn http_ping(path: &Path) -> Served<PathBuf> {
     });
     Served {
         addr: path.to_owned(),
+        completed: Arc::default(),
         task,
     }
 }

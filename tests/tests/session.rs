@@ -8,7 +8,8 @@
 use std::time::{Duration, Instant};
 
 use boxpark_e2e::servers::{http_get, http_ping};
-use boxpark_e2e::{process_exists, proxy_req, within, within_for, GuestProcess};
+use boxpark_e2e::system::process_exists;
+use boxpark_e2e::{proxy_req, within, within_for, GuestProcess};
 use boxpark_proto::api::{ListenRequest, MkdirRequest, WriteRequest};
 use boxpark_proto::host::LaunchReader;
 use boxpark_proto::proxy::{batch, ProxyRequest};

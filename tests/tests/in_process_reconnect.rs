@@ -1,12 +1,15 @@
+//! In-process suite (see `in_process/main.rs`), in a test process of its own, since it installs
+//! the global `tracing` subscriber.
+//!
 //! Regression: when the guest closes the RPC connection itself (a request it cannot decode), the
 //! RPC slot is free before the host can see the close, so a host that reconnects the instant it
 //! reads the end of the stream always gets the RPC connection, never a proxy connection.
 //!
 //! `boxpark_guest::run` on a hybrid transport in a temporary directory, on a runtime and threads
-//! of its own as `main` runs it (so the host, on the test's runtime, is as independent of it as
-//! another process); each round opens a connection, checks with a call that it is the RPC
-//! connection, sends a gob message with a huge length (which closes it), reads to the end of the
-//! stream and reconnects at once.
+//! of its own as `main` runs it (`boxpark_e2e::guest_on_own_runtime`: the host, on the test's
+//! runtime, is as independent of it as another process); each round opens a connection, checks
+//! with a call that it is the RPC connection, sends a gob message with a huge length (which closes
+//! it), reads to the end of the stream and reconnects at once.
 //!
 //! The guest logs as `main` sets it up, at info level, to its event queue and to a console that
 //! takes [`CONSOLE_BYTE`] per byte, as a serial console does (at 115200 baud, 87 µs). It logs
@@ -16,14 +19,11 @@
 //! console that costs nothing).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use boxpark_guest::transport::HybridTransport;
-use boxpark_guest::{events, Config, Shutdown};
+use boxpark_e2e::{connect, connect_when_listening, guest_on_own_runtime, within};
+use boxpark_guest::{events, PowerAction, Shutdown};
 use boxpark_proto::api::Empty;
-use boxpark_proto::host::connect_hybrid;
-use boxpark_proto::ports::GUEST_API_PORT;
 use boxpark_proto::rpc::{Request, Response};
 use gob_codec::async_io::{AsyncDecoder, AsyncEncoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,8 +36,6 @@ use tracing_subscriber::{EnvFilter, Layer};
 const ROUNDS: usize = 3000;
 /// Longest the whole test may take.
 const LIMIT: Duration = Duration::from_secs(120);
-/// Longest a single step may take.
-const STEP: Duration = Duration::from_secs(10);
 /// A gob message length far over the decoder's limit: the guest closes the connection at once.
 const HUGE_LENGTH: [u8; 9] = [0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
 
@@ -57,37 +55,6 @@ impl Write for Console {
     }
 }
 
-/// A temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let p = std::env::temp_dir().join(format!("bp-reconnect-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("create temp dir");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn step<F: std::future::Future>(what: &str, f: F) -> F::Output {
-    match tokio::time::timeout(STEP, f).await {
-        Ok(v) => v,
-        Err(_) => panic!("{what} took more than {STEP:?}"),
-    }
-}
-
-async fn connect(sock: &Path) -> UnixStream {
-    step("CONNECT 1", connect_hybrid(sock, GUEST_API_PORT))
-        .await
-        .expect("CONNECT 1")
-}
-
 /// Whether `conn` is the RPC connection: a call to an unknown method is answered (with Go's
 /// error text) on the RPC connection, while a proxy connection refuses the header as a
 /// `ProxyRequest` and closes (or resets, since the argument is left unread).
@@ -101,11 +68,11 @@ async fn is_rpc(conn: &mut UnixStream, seq: u64) -> bool {
     enc.encode(&req).await.expect("write the request");
     enc.encode(&Empty {}).await.expect("write the argument");
     let mut dec = AsyncDecoder::new(r);
-    match step("the reply", dec.decode::<Response>()).await {
+    match within("the reply", dec.decode::<Response>()).await {
         Ok(resp) => {
             assert_eq!(resp.Error, "rpc: can't find method Guest.Nope");
             assert_eq!(resp.Seq, seq);
-            let _: Empty = step("the reply's body", dec.decode())
+            let _: Empty = within("the reply's body", dec.decode())
                 .await
                 .expect("the reply's body");
             true
@@ -124,7 +91,7 @@ fn is_reset(e: &gob_codec::Error) -> bool {
 async fn make_the_guest_close(mut conn: UnixStream) {
     conn.write_all(&HUGE_LENGTH).await.expect("write");
     let mut rest = Vec::new();
-    step("the guest's close", conn.read_to_end(&mut rest))
+    within("the guest's close", conn.read_to_end(&mut rest))
         .await
         .expect("read to the end");
     assert!(rest.is_empty(), "{rest:?}");
@@ -132,7 +99,10 @@ async fn make_the_guest_close(mut conn: UnixStream) {
 
 /// The guest, logging as `main` sets it up but to [`Console`], on a runtime of its own in a thread
 /// of its own; it runs until `shutdown` fires.
-fn guest_like_main(sock: PathBuf, shutdown: Shutdown) -> std::thread::JoinHandle<()> {
+fn guest_like_main(
+    sock: std::path::PathBuf,
+    shutdown: Shutdown,
+) -> std::thread::JoinHandle<PowerAction> {
     let queue = events::EventQueue::new(events::QUEUE_CAPACITY);
     tracing_subscriber::registry()
         .with(
@@ -142,36 +112,17 @@ fn guest_like_main(sock: PathBuf, shutdown: Shutdown) -> std::thread::JoinHandle
         )
         .with(events::EventLayer::new(queue.clone()).with_filter(EnvFilter::new("info")))
         .init();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("guest runtime");
-        rt.block_on(async move {
-            let transport = HybridTransport::bind(&sock).expect("bind the hybrid transport");
-            let config = Config {
-                pid1: false,
-                ..Config::default()
-            };
-            boxpark_guest::run(transport, config, shutdown, queue).await
-        });
-    })
+    guest_on_own_runtime(sock, shutdown, queue)
 }
 
 #[tokio::test]
 async fn reconnecting_at_once_after_the_guest_closed_the_rpc_connection_gets_it_again() {
-    let dir = TempDir::new();
-    let sock = dir.0.join("guest.sock");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let sock = dir.path().join("guest.sock");
     let shutdown = Shutdown::new();
     let guest = guest_like_main(sock.clone(), shutdown.clone());
     // The guest binds its socket on its own thread.
-    step("the guest's socket", async {
-        while connect_hybrid(&sock, GUEST_API_PORT).await.is_err() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await;
+    drop(connect_when_listening(&sock).await);
     // That probe was the RPC connection; wait until the guest has freed the slot again.
     let mut conn = loop {
         let mut conn = connect(&sock).await;
@@ -208,8 +159,8 @@ async fn reconnecting_at_once_after_the_guest_closed_the_rpc_connection_gets_it_
     );
 
     drop(conn);
-    shutdown.trigger(boxpark_guest::PowerAction::PowerOff);
-    step(
+    shutdown.trigger(PowerAction::PowerOff);
+    within(
         "the guest's end",
         tokio::task::spawn_blocking(move || guest.join()),
     )

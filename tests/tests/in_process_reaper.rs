@@ -1,11 +1,12 @@
-//! The zombie reaper of `init.rs`, for real, without being PID 1: this test process makes itself a
-//! child subreaper (prctl), so orphans of the processes it starts are re-parented to it as they
-//! would be to PID 1. Its own registered children must keep their exit statuses meanwhile.
-//! Everything here runs in this test binary's own process, so the subreaper setting affects no
-//! other test.
+//! In-process suite (see `in_process/main.rs`), in a test process of its own: the zombie reaper,
+//! for real, without being PID 1. This test process makes itself a child subreaper (prctl), so
+//! orphans of the processes it starts are re-parented to it as they would be to PID 1. Its own
+//! registered children must keep their exit statuses meanwhile. Everything here runs in this test
+//! binary's own process, so the subreaper setting affects no other test.
 
 use std::time::{Duration, Instant};
 
+use boxpark_e2e::within_for;
 use boxpark_guest::reaper::{self, ChildRegistry};
 use tokio::process::Command;
 
@@ -70,8 +71,6 @@ async fn orphans_are_reaped_and_registered_children_keep_their_status() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
-    tokio::time::timeout(Duration::from_secs(60), test)
-        .await
-        .expect("test took too long");
+    within_for(Duration::from_secs(60), "the whole test", test).await;
     reaper.abort();
 }

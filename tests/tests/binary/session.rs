@@ -3,7 +3,6 @@
 //! proxy connection (its lines in batches, `READY=1` through the notify socket), an HTTP round
 //! trip to its API socket through a `unix` proxy connection, and the daemon stopped when the host
 //! closes the launch connection.
-#![allow(non_snake_case)]
 
 use std::time::{Duration, Instant};
 

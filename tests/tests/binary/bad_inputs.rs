@@ -1,35 +1,16 @@
 //! Bad inputs, one after the other on one guest: each is refused (an error reply or a closed
 //! connection) with a warning on the event stream, and the guest goes on serving.
-#![allow(non_snake_case)]
-
-use std::io;
 
 use boxpark_e2e::host::mentions;
-use boxpark_e2e::{proxy_req, within, GuestProcess};
+use boxpark_e2e::{assert_closed, proxy_req, within, GuestProcess};
 use boxpark_proto::api::{ListenRequest, RunRequest};
 use boxpark_proto::event::level;
 use boxpark_proto::host::GuestClient;
 use boxpark_proto::proxy::ProxyRequest;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UnixStream;
+use tokio::io::AsyncWriteExt;
 
 /// A gob message length of 2^64-1: `0xf8` says eight bytes of length follow.
 const HUGE_LENGTH: [u8; 9] = [0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-
-/// The guest closes `conn` without writing anything (a reset counts as closed).
-async fn assert_closed(mut conn: UnixStream, what: &str) {
-    let mut got = Vec::new();
-    match within(what, conn.read_to_end(&mut got)).await {
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {}
-        Err(e) => panic!("{what}: {e}"),
-    }
-    assert!(
-        got.is_empty(),
-        "{what}: the guest wrote {} bytes",
-        got.len()
-    );
-}
 
 /// A `Run` answers as usual.
 async fn still_serving(rpc: &GuestClient, what: &str) {

@@ -1,50 +1,14 @@
 //! No leaked file descriptors or processes: after many proxy connections (good and bad) and
 //! calls, the guest holds the descriptors it held before and has no children left.
-#![allow(non_snake_case)]
 
 use std::time::Duration;
 
 use boxpark_e2e::servers::{tcp_echo, unix_echo, BYE};
+use boxpark_e2e::system::{children, fd_count};
 use boxpark_e2e::{proxy_req, within, GuestProcess};
 use boxpark_proto::api::RunRequest;
 use boxpark_proto::host::LaunchReader;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
-
-/// Open descriptors of process `pid`.
-fn fd_count(pid: i32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(usize::MAX)
-}
-
-/// Processes whose parent is `pid`.
-fn children(pid: i32) -> Vec<i32> {
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for entry in dir.flatten() {
-        let Some(child) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-            continue;
-        };
-        // Field 4 (ppid) follows the ")" that ends the command name.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<i32>().ok());
-        if ppid == Some(pid) {
-            out.push(child);
-        }
-    }
-    out
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_descriptor_or_process_leaks() {

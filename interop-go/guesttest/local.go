@@ -176,20 +176,7 @@ func (g *LocalGuest) Shutdown(ctx context.Context, timeout time.Duration) (*os.P
 // SIGKILL when that fails or the process is still running after timeout.
 // It then closes the servers. It reports how the guest ended.
 func (g *LocalGuest) Stop(timeout time.Duration) error {
-	var err error
-	if g.proc != nil && !g.proc.done() {
-		if g.Client != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			_, err = g.Shutdown(ctx, timeout)
-			cancel()
-		} else {
-			err = errors.New("no RPC connection to shut the guest down with")
-		}
-		if err != nil {
-			g.Kill()
-			err = fmt.Errorf("killed the guest: %w", err)
-		}
-	}
+	err := stop(g.proc, g.Client, timeout, g.Shutdown, g.Kill, "killed the guest")
 	g.Close()
 	return err
 }

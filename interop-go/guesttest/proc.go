@@ -1,9 +1,14 @@
 package guesttest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
+
+	"boxpark.dev/interop-go/host"
 )
 
 // proc is a started process and its exit, collected once.
@@ -55,4 +60,27 @@ func (p *proc) describe() string {
 		return fmt.Sprintf("%s ended: %v", p.name, p.state)
 	}
 	return fmt.Sprintf("%s ended: %v", p.name, p.err)
+}
+
+// stop is what both guests' Stop do before closing: Guest.Shutdown while the
+// process runs and an RPC connection is open, then kill when that fails or
+// the process still runs after timeout (the error then starts with killed).
+func stop(p *proc, client *host.Client, timeout time.Duration,
+	shutdown func(context.Context, time.Duration) (*os.ProcessState, error), kill func(), killed string) error {
+	if p == nil || p.done() {
+		return nil
+	}
+	var err error
+	if client != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		_, err = shutdown(ctx, timeout)
+		cancel()
+	} else {
+		err = errors.New("no RPC connection to shut the guest down with")
+	}
+	if err != nil {
+		kill()
+		return fmt.Errorf("%s: %w", killed, err)
+	}
+	return nil
 }

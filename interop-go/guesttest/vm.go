@@ -366,20 +366,7 @@ func (g *VMGuest) Reconnect(ctx context.Context, from int) error {
 // for QEMU to exit by itself, SIGKILL when it does not; then [VMGuest.Close].
 // It reports whether the guest powered off as asked.
 func (g *VMGuest) Stop(timeout time.Duration) error {
-	var err error
-	if g.qemu != nil && !g.qemu.done() {
-		if g.Client != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			_, err = g.Shutdown(ctx, timeout)
-			cancel()
-		} else {
-			err = errors.New("no RPC connection to shut the guest down with")
-		}
-		if err != nil {
-			g.Kill()
-			err = fmt.Errorf("killed QEMU: %w", err)
-		}
-	}
+	err := stop(g.qemu, g.Client, timeout, g.Shutdown, g.Kill, "killed QEMU")
 	g.Close()
 	return err
 }

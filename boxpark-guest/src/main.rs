@@ -1,6 +1,7 @@
 //! `boxpark-guest`: parses arguments, does init's work when it is PID 1, sets up logging, and
 //! runs the guest.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -47,6 +48,8 @@ fn main() -> std::process::ExitCode {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                // Colours only for a terminal (the VM's console is one); not in a log file.
+                .with_ansi(std::io::stderr().is_terminal())
                 .with_filter(filter()),
         )
         .with(events::EventLayer::new(queue.clone()).with_filter(filter()))

@@ -22,9 +22,7 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-bash "$here/setup.sh" "$out"
-bash "$here/build-guest.sh" "$out"
-bash "$here/image.sh" "$out"
+bash "$here/build-all.sh" "$out"
 
 cd "$root/interop-go"
 exec go run ./cmd/quickstart -vm "$out" "$@"

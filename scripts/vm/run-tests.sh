@@ -20,9 +20,7 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-bash "$here/setup.sh" "$out"
-bash "$here/build-guest.sh" "$out"
-bash "$here/image.sh" "$out"
+bash "$here/build-all.sh" "$out"
 
 cd "$root/interop-go"
 BOXPARK_VM_DIR=$out go test -count=1 -timeout 15m -v ./vmtest/ "$@"

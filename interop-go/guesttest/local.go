@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
 	"boxpark.dev/interop-go/internal/cargo"
 )
@@ -163,13 +162,7 @@ func (g *LocalGuest) Kill() { g.proc.kill() }
 // Shutdown calls Guest.Shutdown and waits up to timeout for the process to
 // exit; it returns the exit state.
 func (g *LocalGuest) Shutdown(ctx context.Context, timeout time.Duration) (*os.ProcessState, error) {
-	if g.Client == nil {
-		return nil, errors.New("no RPC connection")
-	}
-	if err := g.Client.Shutdown(ctx, contract.ShutdownRequest{}); err != nil {
-		return nil, fmt.Errorf("Guest.Shutdown: %w", err)
-	}
-	return g.Wait(timeout)
+	return shutdown(ctx, g.Client, timeout, g.Wait)
 }
 
 // Stop ends the guest: Guest.Shutdown when an RPC connection is open, and

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"time"
 
+	"boxpark.dev/interop-go/contract"
 	"boxpark.dev/interop-go/host"
 )
 
@@ -60,6 +61,19 @@ func (p *proc) describe() string {
 		return fmt.Sprintf("%s ended: %v", p.name, p.state)
 	}
 	return fmt.Sprintf("%s ended: %v", p.name, p.err)
+}
+
+// shutdown is both guests' Shutdown: Guest.Shutdown on client, then wait
+// (up to timeout) for the process to exit by itself.
+func shutdown(ctx context.Context, client *host.Client, timeout time.Duration,
+	wait func(time.Duration) (*os.ProcessState, error)) (*os.ProcessState, error) {
+	if client == nil {
+		return nil, errors.New("no RPC connection")
+	}
+	if err := client.Shutdown(ctx, contract.ShutdownRequest{}); err != nil {
+		return nil, fmt.Errorf("Guest.Shutdown: %w", err)
+	}
+	return wait(timeout)
 }
 
 // stop is what both guests' Stop do before closing: Guest.Shutdown while the

@@ -334,13 +334,7 @@ func (g *VMGuest) Kill() { g.qemu.kill() }
 // Shutdown calls Guest.Shutdown (a power-off) and waits up to timeout for
 // QEMU to exit by itself; it returns QEMU's exit state.
 func (g *VMGuest) Shutdown(ctx context.Context, timeout time.Duration) (*os.ProcessState, error) {
-	if g.Client == nil {
-		return nil, errors.New("no RPC connection")
-	}
-	if err := g.Client.Shutdown(ctx, contract.ShutdownRequest{}); err != nil {
-		return nil, fmt.Errorf("Guest.Shutdown: %w", err)
-	}
-	return g.Wait(timeout)
+	return shutdown(ctx, g.Client, timeout, g.Wait)
 }
 
 // Reconnect waits for a new Info at event position from or later (the guest

@@ -22,7 +22,7 @@ use nix::sys::signal::Signal;
 use tokio::process::Command;
 
 pub use crate::boot::process::DEFAULT_PATH;
-use crate::reaper::{self, ChildRegistry, RegisteredChild};
+use crate::reaper::{ChildRegistry, RegisteredChild};
 use crate::rpc::Error;
 
 /// What to start.
@@ -88,12 +88,18 @@ pub fn start<'r>(
         }
     }
     registry.spawn(&mut cmd).map_err(|e| {
-        if reaper::dev_null_missing() {
+        if dev_null_missing() {
             Error::path("open", "/dev/null", e)
         } else {
             Error::path("fork/exec", path.display().to_string(), e)
         }
     })
+}
+
+/// Whether a failed spawn failed for want of `/dev/null` (which `Stdio::null()` opens before
+/// the fork): then the error must name it, not the program (a VM without `/dev` mounted).
+fn dev_null_missing() -> bool {
+    !std::path::Path::new("/dev/null").exists()
 }
 
 /// A started program's process group: signalled until [`ProcessGroup::forget`], and killed

@@ -111,12 +111,6 @@ impl ChildRegistry {
     }
 }
 
-/// Whether a failed spawn failed for want of `/dev/null` (which `Stdio::null()` opens before
-/// the fork): then the error must name it, not the program (a VM without `/dev` mounted).
-pub fn dev_null_missing() -> bool {
-    !std::path::Path::new("/dev/null").exists()
-}
-
 /// A child spawned through a [`ChildRegistry`]; its pid is forgotten when this is dropped.
 #[derive(Debug)]
 pub struct RegisteredChild<'r> {

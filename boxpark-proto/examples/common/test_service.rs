@@ -66,13 +66,14 @@ pub struct FailArgs {
     pub Msg: String,
 }
 
-/// Registers the `Test` service's four methods.
+/// Registers the `Test` service's four methods: the three that answer at once inline, `Sleep` in a
+/// task of its own.
 pub fn register(builder: &mut ServerBuilder) -> Result<(), Error> {
     builder
-        .register("Test.Echo", |_, a: EchoArgs| async move {
+        .register_inline("Test.Echo", |_, a: EchoArgs| async move {
             Ok::<_, String>(EchoReply { S: a.S, N: a.N })
         })?
-        .register("Test.Add", |_, a: AddArgs| async move {
+        .register_inline("Test.Add", |_, a: AddArgs| async move {
             Ok::<_, String>(AddReply {
                 Sum: a.A.wrapping_add(a.B),
             })
@@ -82,7 +83,7 @@ pub fn register(builder: &mut ServerBuilder) -> Result<(), Error> {
             tokio::time::sleep(Duration::from_millis(millis)).await;
             Ok::<_, String>(Empty {})
         })?
-        .register("Test.Fail", |_, a: FailArgs| async move {
+        .register_inline("Test.Fail", |_, a: FailArgs| async move {
             Err::<Empty, _>(a.Msg)
         })?;
     Ok(())

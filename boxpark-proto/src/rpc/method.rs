@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use futures::FutureExt;
 use serde::de::DeserializeOwned;
@@ -39,14 +40,19 @@ pub(super) trait Method<S>: Send + Sync {
 pub(super) struct Typed<F, A> {
     name: Arc<str>,
     f: F,
+    /// Whether the handler's first poll runs on the reading task ([`ServerBuilder::register_inline`]).
+    ///
+    /// [`ServerBuilder::register_inline`]: super::ServerBuilder::register_inline
+    inline: bool,
     _args: PhantomData<fn(A)>,
 }
 
 impl<F, A> Typed<F, A> {
-    pub(super) fn new(name: &str, f: F) -> Self {
+    pub(super) fn new(name: &str, f: F, inline: bool) -> Self {
         Typed {
             name: Arc::from(name),
             f,
+            inline,
             _args: PhantomData,
         }
     }
@@ -79,7 +85,7 @@ where
                 Ok(args) => args,
                 Err(e) => return Err((head, e)),
             };
-            head.argument = take_budget(budget, dec.offset().saturating_sub(before)).await;
+            head.argument = take_budget(budget, out, dec.offset().saturating_sub(before)).await;
             let name = self.name.clone();
             let out = out.clone();
             // A handler that panics, when called or while it runs, is answered with an error; the
@@ -89,31 +95,51 @@ where
                     Ok(call) => call,
                     Err(panic) => {
                         let msg = panic_text(&name, &*panic);
-                        tokio::spawn(async move { send_error(&out, head, msg).await });
+                        send_error(&out, head, msg).await;
                         return Ok(());
                     }
                 };
-            tokio::spawn(async move {
-                match AssertUnwindSafe(call).catch_unwind().await {
-                    Ok(Ok(reply)) => send_reply(&out, head, Ok(reply)).await,
-                    Ok(Err(e)) => {
-                        let msg = e.to_string();
-                        if msg.is_empty() {
-                            // Go's server sends an error whose text is empty as a success, with the
-                            // reply as the method left it; ours has none, so its zero value.
-                            send_reply(&out, head, Ok(R::default())).await;
-                        } else {
-                            send_error(&out, head, msg).await;
-                        }
-                    }
-                    Err(panic) => {
-                        let msg = panic_text(&name, &*panic);
-                        send_error(&out, head, msg).await;
-                    }
+            let mut call = Box::pin(AssertUnwindSafe(call).catch_unwind());
+            if self.inline {
+                // The first poll runs here, on the reading task; a call that needs no more is
+                // answered at once, with no task of its own. One that waits goes on in a task,
+                // which polls it again (so it registers that task's waker).
+                if let Poll::Ready(outcome) = futures::poll!(call.as_mut()) {
+                    answer::<R, E>(&out, head, &name, outcome).await;
+                    return Ok(());
                 }
+            }
+            tokio::spawn(async move {
+                let outcome = call.await;
+                answer::<R, E>(&out, head, &name, outcome).await;
             });
             Ok(())
         })
+    }
+}
+
+/// Sends what a call came to: its reply, its error's text, or the text of its panic.
+async fn answer<R, E>(out: &Out, head: Head, name: &str, outcome: std::thread::Result<Result<R, E>>)
+where
+    R: Serialize + DeserializeOwned + Default + Send + 'static,
+    E: Display,
+{
+    match outcome {
+        Ok(Ok(reply)) => send_reply(out, head, Ok(reply)).await,
+        Ok(Err(e)) => {
+            let msg = e.to_string();
+            if msg.is_empty() {
+                // Go's server sends an error whose text is empty as a success, with the reply as
+                // the method left it; ours has none, so its zero value.
+                send_reply(out, head, Ok(R::default())).await;
+            } else {
+                send_error(out, head, msg).await;
+            }
+        }
+        Err(panic) => {
+            let msg = panic_text(name, &*panic);
+            send_error(out, head, msg).await;
+        }
     }
 }
 

@@ -6,6 +6,10 @@
 //! task). Whatever the connection does not take at once is written by the connection's flusher
 //! ([`Outbox::run_flusher`]), so a sender never waits for the peer and a dropped sender never
 //! leaves a message half written.
+//!
+//! The stream can be corked ([`Outbox::cork`]): messages are then only buffered, and go out
+//! together at [`Outbox::uncork`]. The server corks while it works through requests it has
+//! already read, so the replies of calls that arrived together leave in one write.
 
 use std::io;
 use std::pin::Pin;
@@ -39,6 +43,8 @@ pub(super) struct State<X> {
     done: usize,
     /// The flusher owns the output: it holds bytes the connection did not take, or needs a flush.
     busy: bool,
+    /// Senders only buffer: the output goes out at the next uncork (or flush).
+    corked: bool,
     /// Writing failed; nothing more is written.
     failed: Option<io::ErrorKind>,
     error: Option<io::Error>,
@@ -94,6 +100,7 @@ impl<X: Extra> Outbox<X> {
                 w: Some(w),
                 done: 0,
                 busy: false,
+                corked: false,
                 failed: None,
                 error: None,
             }),
@@ -113,20 +120,50 @@ impl<X: Extra> Outbox<X> {
             return Err(Failed);
         }
         let r = f(&mut st);
-        if !st.busy && !st.enc.get_ref().is_empty() {
-            match st.drive(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => {
-                    st.fail(e);
-                    self.wake.notify_one();
-                }
-                Poll::Pending => {
-                    st.busy = true;
-                    self.wake.notify_one();
-                }
-            }
+        if !st.corked {
+            self.write_now(&mut st, cx);
         }
         Ok(r)
+    }
+
+    /// Writes what is buffered unless the flusher is at work, as far as the connection takes it
+    /// without waiting; hands the rest (or a failure) to the flusher.
+    fn write_now(&self, st: &mut State<X>, cx: &mut Context<'_>) {
+        if st.busy || st.failed.is_some() || st.enc.get_ref().is_empty() {
+            return;
+        }
+        match st.drive(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => {
+                st.fail(e);
+                self.wake.notify_one();
+            }
+            Poll::Pending => {
+                st.busy = true;
+                self.wake.notify_one();
+            }
+        }
+    }
+
+    /// From now on senders only buffer, until [`Outbox::uncork`].
+    pub fn cork(&self) {
+        lock(&self.state).corked = true;
+    }
+
+    /// Ends a [`Outbox::cork`]: writes what was buffered meanwhile, as a push does.
+    pub fn uncork(&self, cx: &mut Context<'_>) {
+        let mut st = lock(&self.state);
+        st.corked = false;
+        self.write_now(&mut st, cx);
+    }
+
+    /// [`Outbox::uncork`] from async code.
+    pub async fn uncork_async(&self) {
+        std::future::poll_fn(|cx| {
+            self.uncork(cx);
+            Poll::Ready(())
+        })
+        .await
     }
 
     /// [`Outbox::push`] from async code.

@@ -4,12 +4,15 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 use gob_codec::async_io::AsyncDecoder;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::io::{AsyncRead, AsyncWrite, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::method::{Method, Typed};
@@ -117,22 +120,49 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         R: Serialize + DeserializeOwned + Default + Send + 'static,
         E: Display + Send + 'static,
     {
+        self.insert(service_method, Typed::new(service_method, handler, false))
+    }
+
+    /// [`ServerBuilder::register`] for a handler that is quick until it first waits (no long
+    /// computation, no system call that can block for long): its first poll runs on the
+    /// connection's reading task. A call that completes there is answered without a task of its
+    /// own, its reply written together with those of the other calls that arrived with it; one
+    /// that waits goes on in a task of its own, as with `register`.
+    pub fn register_inline<A, R, E, F, Fut>(
+        &mut self,
+        service_method: &str,
+        handler: F,
+    ) -> Result<&mut Self, Error>
+    where
+        F: Fn(Context<S>, A) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R, E>> + Send + 'static,
+        A: DeserializeOwned + Send + 'static,
+        R: Serialize + DeserializeOwned + Default + Send + 'static,
+        E: Display + Send + 'static,
+    {
+        self.insert(service_method, Typed::new(service_method, handler, true))
+    }
+
+    fn insert(
+        &mut self,
+        service_method: &str,
+        method: impl Method<S> + 'static,
+    ) -> Result<&mut Self, Error> {
         let bad = |reason| Error::Register {
             name: service_method.to_owned(),
             reason,
         };
-        let (service, method) = service_method
+        let (service, name) = service_method
             .rsplit_once('.')
             .ok_or_else(|| bad("the name must be \"Service.Method\""))?;
-        if service.is_empty() || method.is_empty() {
+        if service.is_empty() || name.is_empty() {
             return Err(bad("the service and the method need a name"));
         }
         let methods = self.services.entry(service.to_owned()).or_default();
-        if methods.contains_key(method) {
+        if methods.contains_key(name) {
             return Err(bad("the method is already registered"));
         }
-        let typed = Typed::new(service_method, handler);
-        methods.insert(method.to_owned(), Box::new(typed));
+        methods.insert(name.to_owned(), Box::new(method));
         Ok(self)
     }
 
@@ -253,9 +283,13 @@ impl<S: Send + Sync + 'static> Server<S> {
         C: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let (r, w) = tokio::io::split(conn);
-        let reader: DynReader = Box::new(BufReader::with_capacity(READ_BUFFER, ctx.incoming(r)));
-        let mut dec = AsyncDecoder::new(reader);
         let out: Out = Arc::new(Outbox::new(Box::new(w), Slots(Vec::new())));
+        let incoming = Corking {
+            r: ctx.incoming(r),
+            out: out.clone(),
+        };
+        let reader: DynReader = Box::new(BufReader::with_capacity(READ_BUFFER, incoming));
+        let mut dec = AsyncDecoder::new(reader);
         let _closing = CloseOnDrop {
             out: out.clone(),
             ctx: ctx.clone(),
@@ -302,9 +336,17 @@ impl<S: Send + Sync + 'static> Server<S> {
         ctx: &Context<S>,
     ) -> Result<(), Error> {
         loop {
-            // The semaphore is never closed.
-            let Ok(slot) = slots.clone().acquire_owned().await else {
-                return Ok(());
+            let slot = match slots.clone().try_acquire_owned() {
+                Ok(slot) => slot,
+                Err(_) => {
+                    // The slots come back as replies are written: write the held ones.
+                    out.uncork_async().await;
+                    // The semaphore is never closed.
+                    let Ok(slot) = slots.clone().acquire_owned().await else {
+                        return Ok(());
+                    };
+                    slot
+                }
             };
             let req: Request = match dec.decode().await {
                 Ok(req) => req,
@@ -350,14 +392,43 @@ fn budget_units(bytes: u64) -> usize {
     bytes.div_ceil(ARGUMENT_UNIT).clamp(1, whole) as usize
 }
 
-/// Takes the budget for an argument of `bytes` (waiting while other calls hold it); `None` only if
-/// the semaphore were closed, which it never is.
+/// Takes the budget for an argument of `bytes` (waiting while other calls hold it, with the held
+/// replies written first); `None` only if the semaphore were closed, which it never is.
 pub(super) async fn take_budget(
     budget: &Arc<Semaphore>,
+    out: &Out,
     bytes: u64,
 ) -> Option<OwnedSemaphorePermit> {
     let units = u32::try_from(budget_units(bytes)).unwrap_or(u32::MAX);
+    if let Ok(permit) = budget.clone().try_acquire_many_owned(units) {
+        return Some(permit);
+    }
+    out.uncork_async().await;
     budget.clone().acquire_many_owned(units).await.ok()
+}
+
+/// The read side of a connection being served: while the server works through what one read
+/// brought, the replies are held (corked); they are written before the next read, so calls that
+/// arrived together are answered in one write, and none waits on a reader that has nothing to do.
+struct Corking<R> {
+    r: R,
+    out: Out,
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for Corking<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.out.uncork(cx);
+        let before = buf.filled().len();
+        let read = Pin::new(&mut self.r).poll_read(cx, buf);
+        if matches!(read, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.out.cork();
+        }
+        read
+    }
 }
 
 /// Closes the connection when `serve` ends, however it ends: the context first (its callbacks run
@@ -453,16 +524,23 @@ mod budget_tests {
         let budget = Arc::new(Semaphore::new(budget_units(
             MAX_PENDING_ARGUMENT_BYTES as u64,
         )));
-        let held = take_budget(&budget, MAX_PENDING_ARGUMENT_BYTES as u64 - ARGUMENT_UNIT)
-            .await
-            .expect("budget");
+        let out: Out = Arc::new(Outbox::new(Box::new(tokio::io::sink()), Slots(Vec::new())));
+        let held = take_budget(
+            &budget,
+            &out,
+            MAX_PENDING_ARGUMENT_BYTES as u64 - ARGUMENT_UNIT,
+        )
+        .await
+        .expect("budget");
         let more = tokio::time::timeout(
             std::time::Duration::from_millis(50),
-            take_budget(&budget, 2 * ARGUMENT_UNIT),
+            take_budget(&budget, &out, 2 * ARGUMENT_UNIT),
         )
         .await;
         assert!(more.is_err(), "took more than the budget");
         drop(held);
-        assert!(take_budget(&budget, 2 * ARGUMENT_UNIT).await.is_some());
+        assert!(take_budget(&budget, &out, 2 * ARGUMENT_UNIT)
+            .await
+            .is_some());
     }
 }

@@ -23,10 +23,14 @@ pub(super) fn service() -> Service {
 }
 
 fn register_all(b: &mut ServerBuilder<Connection>) -> Result<(), boxpark_proto::rpc::Error> {
-    register(b, methods::MOUNT, |_, req: MountRequest| mount::mount(req))?;
+    use Dispatch::{Inline, Task};
+    register(b, methods::MOUNT, Task, |_, req: MountRequest| {
+        mount::mount(req)
+    })?;
     register(
         b,
         methods::RUN,
+        Task,
         |ctx: Context, req: RunRequest| async move {
             tokio::select! {
                 biased;
@@ -36,11 +40,16 @@ fn register_all(b: &mut ServerBuilder<Connection>) -> Result<(), boxpark_proto::
             }
         },
     )?;
-    register(b, methods::WRITE, |_, req: WriteRequest| write::write(req))?;
-    register(b, methods::MKDIR, |_, req: MkdirRequest| mkdir::mkdir(req))?;
+    register(b, methods::WRITE, Task, |_, req: WriteRequest| {
+        write::write(req)
+    })?;
+    register(b, methods::MKDIR, Inline, |_, req: MkdirRequest| {
+        std::future::ready(mkdir::mkdir(req))
+    })?;
     register(
         b,
         methods::LISTEN,
+        Inline,
         |ctx: Context, req: ListenRequest| async move {
             listen::listen(ctx.data().guest(), req)
                 .await
@@ -50,15 +59,26 @@ fn register_all(b: &mut ServerBuilder<Connection>) -> Result<(), boxpark_proto::
     register(
         b,
         methods::SHUTDOWN,
+        Inline,
         |ctx: Context, req: ShutdownRequest| async move { shutdown::shutdown(&ctx, req) },
     )?;
     Ok(())
+}
+
+/// Where a method runs.
+enum Dispatch {
+    /// On the connection's reading task until it first waits: for methods whose system calls
+    /// return at once (see [`ServerBuilder::register_inline`]).
+    Inline,
+    /// In a task of its own: for methods that start programs or wait for the disk.
+    Task,
 }
 
 /// Registers a method whose errors become their `net/rpc` text in [`into_rpc_error`].
 fn register<A, R, F, Fut>(
     b: &mut ServerBuilder<Connection>,
     name: &'static str,
+    dispatch: Dispatch,
     f: F,
 ) -> Result<(), boxpark_proto::rpc::Error>
 where
@@ -67,10 +87,14 @@ where
     A: DeserializeOwned + Send + 'static,
     R: Serialize + DeserializeOwned + Default + Send + 'static,
 {
-    b.register(name, move |ctx: Context, args: A| {
+    let handler = move |ctx: Context, args: A| {
         let call = f(ctx, args);
         async move { call.await.map_err(|e| into_rpc_error(name, e)) }
-    })?;
+    };
+    match dispatch {
+        Dispatch::Inline => b.register_inline(name, handler)?,
+        Dispatch::Task => b.register(name, handler)?,
+    };
     Ok(())
 }
 

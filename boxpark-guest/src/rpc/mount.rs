@@ -7,7 +7,7 @@ use super::{blocking, Error};
 /// Mounts `Source` on `Target`. Fails with `mount <source> on <target>: stat <target>: …` when the
 /// target does not exist, and `mount <source> on <target>: <errno text>` when mount(2) fails.
 pub async fn mount(req: MountRequest) -> Result<Empty, Error> {
-    tracing::info!(source = %req.Source, target = %req.Target, fstype = %req.FSType, flags = req.Flags, "mount");
+    tracing::debug!(source = %req.Source, target = %req.Target, fstype = %req.FSType, flags = req.Flags, "mount");
     blocking(move || mount_now(&req)).await?;
     Ok(Empty {})
 }

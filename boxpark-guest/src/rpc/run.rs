@@ -40,7 +40,7 @@ pub async fn run_with(
     max_output: usize,
     req: RunRequest,
 ) -> Result<RunResponse, Error> {
-    tracing::info!(command = %req.Command, args = req.Args.len(), dir = %req.Dir, timeout = req.Timeout, "run");
+    tracing::debug!(command = %req.Command, args = req.Args.len(), dir = %req.Dir, timeout = req.Timeout, "run");
     let program = Program {
         command: &req.Command,
         args: &req.Args,
@@ -93,7 +93,7 @@ pub async fn run_with(
             // Done as Go is done: processes of the group that closed their output live on.
             group.forget();
             let code = status.code().map(i64::from).unwrap_or(-1);
-            tracing::info!(command = %req.Command, exit_code = code, "run: exited");
+            tracing::debug!(command = %req.Command, exit_code = code, "run: exited");
             Ok(RunResponse {
                 ExitCode: code,
                 Stdout: stdout,

@@ -35,7 +35,7 @@ const TEMP_ATTEMPTS: usize = 10_000;
 
 /// Writes `Data` to `Path` (see the module documentation for how).
 pub async fn write(req: WriteRequest) -> Result<Empty, Error> {
-    tracing::info!(path = %req.Path, bytes = req.Data.len(), mode = format_args!("{:#o}", req.Mode), "write");
+    tracing::debug!(path = %req.Path, bytes = req.Data.len(), mode = format_args!("{:#o}", req.Mode), "write");
     blocking(move || write_file(&req.Path, &req.Data, req.Mode)).await?;
     Ok(Empty {})
 }

@@ -103,15 +103,22 @@ func TestBadRPCHugeLength(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		prefix []byte
+		// underGob: a length that encoding/gob accepts on 64-bit (its
+		// limit is 1 GiB on 32-bit, 8 GiB on 64-bit) and then waits to
+		// read; only a guest with a message limit of its own closes at once.
+		underGob bool
 	}{
-		{"2^63-1", []byte{0xf8, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
-		{"1 GiB (Go's limit)", []byte{0xfc, 0x40, 0x00, 0x00, 0x00}},
-		{"2 GiB-1", []byte{0xfc, 0x7f, 0xff, 0xff, 0xff}},
-		{"not gob", []byte{0x05, 'h', 'e', 'l', 'l', 'o'}},
+		{"2^63-1", []byte{0xf8, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, false},
+		{"1 GiB (Go's limit)", []byte{0xfc, 0x40, 0x00, 0x00, 0x00}, true},
+		{"2 GiB-1", []byte{0xfc, 0x7f, 0xff, 0xff, 0xff}, true},
+		{"not gob", []byte{0x05, 'h', 'e', 'l', 'l', 'o'}, false},
 	} {
 		tc := tc
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if tc.underGob {
+				rustGuestChoice(t, "a 64 MiB limit on RPC messages (docs/PROTOCOL.md); the contract sets none, and a net/rpc server waits for the rest of a message encoding/gob accepts")
+			}
 			// A fresh guest, so that the first connection is certainly
 			// the RPC connection.
 			g := startGuestWith(t, guestOpts{noConnect: true})

@@ -9,6 +9,13 @@
 // first, and stops it at the end (Guest.Shutdown, or SIGKILL to its PID).
 // BOXPARK_E2E_GUEST=<binary> tests that binary instead of building one.
 //
+// BOXPARK_E2E_IMPL=go runs the same tests against the Go reference guest
+// (interop-go/cmd/goguest, built with go build by guesttest.BuildGoGuest)
+// instead; the default is rust. The suite passes against both, which shows
+// that it tests the contract and not the Rust guest's own choices. The few
+// checks of such a choice skip for the Go guest, saying "rust-guest
+// choice" and why (rustGuestChoice).
+//
 // What they cover: every RPC method (Mount, Run, Write, Mkdir, Listen,
 // Shutdown), the event stream (Info, then Log values; reconnects), every
 // proxy network (tcp, unix, udp, unixgram, file, launch), the host proxy,

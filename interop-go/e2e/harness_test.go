@@ -20,9 +20,21 @@ import (
 	"boxpark.dev/interop-go/internal/hosttest"
 )
 
-// guestBinEnv names a prebuilt boxpark-guest to test instead of building
-// the workspace's (for example one built from a clean checkout).
+// guestBinEnv names a prebuilt guest binary to test instead of building
+// one (for example one built from a clean checkout).
 const guestBinEnv = "BOXPARK_E2E_GUEST"
+
+// implEnv selects the guest under test: "rust" (the default) is
+// boxpark-guest, built with cargo; "go" is the Go reference guest
+// (interop-go/cmd/goguest), built with go build. The suite must pass
+// against both: it tests the contract.
+const implEnv = "BOXPARK_E2E_IMPL"
+
+// The values of implEnv.
+const (
+	implRust = "rust"
+	implGo   = "go"
+)
 
 // sendUnixgramEnv makes the test binary a helper that sends its stdin as one
 // datagram to the unixgram socket named by the variable, then exits.
@@ -36,27 +48,49 @@ const guestEnvMark = "BOXPARK_E2E_MARK"
 const testTimeout = 60 * time.Second
 
 var (
-	guestBin string
-	buildErr error
+	guestImpl string // implRust or implGo
+	guestBin  string
+	buildErr  error
 )
 
 func TestMain(m *testing.M) {
 	if path := os.Getenv(sendUnixgramEnv); path != "" {
 		os.Exit(sendUnixgram(path))
 	}
-	if cargo.Enabled() {
-		if bin := os.Getenv(guestBinEnv); bin != "" {
-			guestBin = bin
-			if _, err := os.Stat(bin); err != nil {
-				buildErr = fmt.Errorf("%s=%s: %w", guestBinEnv, bin, err)
-			}
-		} else {
-			ctx, cancel := context.WithTimeout(context.Background(), cargo.Timeout)
-			guestBin, buildErr = guesttest.BuildGuest(ctx, "", nil)
-			cancel()
-		}
+	os.Exit(runTests(m))
+}
+
+// runTests builds the guest under test (once) and runs the tests.
+func runTests(m *testing.M) int {
+	guestImpl = os.Getenv(implEnv)
+	if guestImpl == "" {
+		guestImpl = implRust
 	}
-	os.Exit(m.Run())
+	if !cargo.Enabled() {
+		return m.Run()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cargo.Timeout)
+	defer cancel()
+	switch bin := os.Getenv(guestBinEnv); {
+	case guestImpl != implRust && guestImpl != implGo:
+		buildErr = fmt.Errorf("%s=%q: want %q or %q", implEnv, guestImpl, implRust, implGo)
+	case bin != "":
+		guestBin = bin
+		if _, err := os.Stat(bin); err != nil {
+			buildErr = fmt.Errorf("%s=%s: %w", guestBinEnv, bin, err)
+		}
+	case guestImpl == implGo:
+		dir, err := os.MkdirTemp("", "bpe-goguest")
+		if err != nil {
+			buildErr = err
+			break
+		}
+		defer os.RemoveAll(dir)
+		guestBin, buildErr = guesttest.BuildGoGuest(ctx, dir)
+	default:
+		guestBin, buildErr = guesttest.BuildGuest(ctx, "", nil)
+	}
+	return m.Run()
 }
 
 // sendUnixgram is the helper mode: stdin as one datagram to path, from an
@@ -84,9 +118,19 @@ func sendUnixgram(path string) int {
 // the guest did not build.
 func requireGuest(t *testing.T) {
 	t.Helper()
-	cargo.Require(t, "cargo: the end-to-end tests build boxpark-guest")
+	cargo.Require(t, "cargo: the end-to-end tests build boxpark-guest (or go build the Go guest, with "+implEnv+"=go)")
 	if buildErr != nil {
-		t.Fatalf("building the guest: %v", buildErr)
+		t.Fatalf("building the %s guest: %v", guestImpl, buildErr)
+	}
+}
+
+// rustGuestChoice skips the test (or subtest) when the guest under test is
+// the Go reference guest: what it checks is a choice of the Rust guest that
+// the contract does not make, said by reason.
+func rustGuestChoice(t *testing.T, reason string) {
+	t.Helper()
+	if guestImpl == implGo {
+		t.Skip("rust-guest choice: " + reason)
 	}
 }
 

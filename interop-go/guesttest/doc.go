@@ -11,6 +11,8 @@
 // [StartLocal] starts it on a fresh hybrid socket
 // (`boxpark-guest --transport hybrid:<Dir>/guest.sock`): a [LocalGuest],
 // the emulation of the VM transport that the end-to-end tests use.
+// [BuildGoGuest] builds the Go reference guest (cmd/goguest), which takes
+// the same flags, so that StartLocal starts it just as well.
 //
 // # A guest in a QEMU VM
 //

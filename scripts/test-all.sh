@@ -36,6 +36,9 @@ fi
 step "go test (with the Rust side of the interop tests)"
 (cd interop-go && GOB_RUST_INTEROP=1 go test -count=1 -timeout 30m ./...)
 
+step "go test ./e2e against the Go reference guest (interop-go/cmd/goguest: the suite tests the contract)"
+(cd interop-go && BOXPARK_E2E_IMPL=go GOB_RUST_INTEROP=1 go test -count=1 -timeout 20m ./e2e)
+
 step "the guest as /init in a real QEMU VM over virtio-vsock (scripts/vm/run-tests.sh)"
 # Installs its Debian packages, fetches a Debian kernel, builds the patched vhost-device-vsock and
 # the static guest, then boots one VM and runs interop-go/vmtest against it. Bounded: the Go

@@ -109,18 +109,33 @@ func (b *lineBatcher) Write(p []byte) (int, error) {
 			break
 		}
 		line := append(b.partial, p[:i]...)
-		b.add(string(bytes.TrimSuffix(line, []byte("\r"))))
+		b.addLong(bytes.TrimSuffix(line, []byte("\r")))
 		b.partial = b.partial[:0]
 		p = p[i+1:]
 	}
 	b.partial = append(b.partial, p...)
-	for len(b.partial) >= maxLine {
-		b.add(string(b.partial[:maxLine]))
-		b.partial = append(b.partial[:0], b.partial[maxLine:]...)
+	if n := len(b.partial); n > maxLine {
+		// The pieces that are sure to be whole go now; the rest (1 to
+		// maxLine bytes) waits for its newline.
+		whole := (n - 1) / maxLine * maxLine
+		for off := 0; off < whole; off += maxLine {
+			b.add(string(b.partial[off : off+maxLine]))
+		}
+		b.partial = append(b.partial[:0], b.partial[whole:]...)
 	}
 	// The program's output is never refused: a host that is gone only
 	// means the lines are dropped (and the program is being stopped).
 	return n, nil
+}
+
+// addLong adds a line, as several of maxLine bytes (the last one shorter)
+// when it is longer. Called with b.mu held.
+func (b *lineBatcher) addLong(line []byte) {
+	for len(line) > maxLine {
+		b.add(string(line[:maxLine]))
+		line = line[maxLine:]
+	}
+	b.add(string(line))
 }
 
 // add puts a line in the batch, which goes out when full or batchDelay
@@ -159,7 +174,7 @@ func (b *lineBatcher) finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.partial) > 0 {
-		b.add(string(b.partial))
+		b.addLong(b.partial)
 		b.partial = nil
 	}
 	b.flush()

@@ -228,7 +228,7 @@ func (s *eventSender) run() {
 		if s.stopping() {
 			return
 		}
-		s.console.Debug("event stream: connection lost, dialing again", "error", err, "in", backoff)
+		s.console.Debug("event stream: no connection to host port 1, dialing again", "error", err, "in", backoff)
 		select {
 		case <-time.After(backoff):
 		case <-s.closing:

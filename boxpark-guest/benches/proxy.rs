@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use boxpark_guest::splice::BUFFER as SPLICE_BUFFER;
+use boxpark_guest::splice::FALLBACK_BUFFER as SPLICE_BUFFER;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpStream, UnixStream};

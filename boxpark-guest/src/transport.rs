@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::io;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,9 +16,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, Mutex, Semaphore};
 
-/// A byte stream to or from the host.
-pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
+/// A byte stream to or from the host: a socket, whose descriptor [`crate::splice`] uses.
+pub trait Stream: AsyncRead + AsyncWrite + AsFd + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + AsFd + Send + Unpin> Stream for T {}
 
 /// A connection on a transport.
 pub type Conn = Box<dyn Stream>;

@@ -3,8 +3,8 @@
 //! directions are done or either fails.
 
 use std::io;
+use std::os::fd::AsFd;
 
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 use super::{abstract_name, dial, Failure, Outcome};
@@ -43,10 +43,7 @@ async fn connect_unix(address: &str) -> io::Result<UnixStream> {
 }
 
 /// Splices until both directions have ended; then both sockets are closed (dropped).
-async fn splice<T>(mut conn: Conn, mut target: T) -> Outcome
-where
-    T: AsyncRead + AsyncWrite + Unpin,
-{
+async fn splice<T: AsFd>(mut conn: Conn, mut target: T) -> Outcome {
     match crate::splice::splice(&mut conn, &mut target).await {
         Ok(copied) => {
             tracing::debug!(

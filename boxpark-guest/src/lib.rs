@@ -10,6 +10,7 @@ pub mod boot;
 pub mod events;
 pub mod host_proxy;
 pub mod network;
+pub mod output_budget;
 pub mod program;
 pub mod proxy;
 pub mod reaper;
@@ -39,6 +40,8 @@ pub struct Config {
     pub version: String,
     /// Whether this process is PID 1 (then `Shutdown` powers off or reboots the VM).
     pub pid1: bool,
+    /// Bytes of program output that all `Run` calls together may hold ([`output_budget`]).
+    pub run_output_budget: usize,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
         Config {
             version: VERSION.to_owned(),
             pid1: std::process::id() == 1,
+            run_output_budget: output_budget::DEFAULT_RUN_OUTPUT_BUDGET,
         }
     }
 }
@@ -60,6 +64,8 @@ pub struct Guest {
     pub shutdown: Shutdown,
     /// Sockets opened by `Guest.Listen`, forwarded to host port 2.
     pub listeners: host_proxy::Listeners,
+    /// What the output of running `Run` calls may hold.
+    pub run_output: Arc<output_budget::OutputBudget>,
     proxy_slots: Arc<Semaphore>,
 }
 
@@ -67,11 +73,13 @@ impl Guest {
     /// A guest that serves nothing yet: what [`run`] builds, and what tests of a single handler
     /// (such as `host_proxy::listen`) start from.
     pub fn new(transport: Arc<dyn Transport>, config: Config, shutdown: Shutdown) -> Arc<Guest> {
+        let run_output = output_budget::OutputBudget::new(config.run_output_budget);
         Arc::new(Guest {
             transport,
             config,
             shutdown,
             listeners: host_proxy::Listeners::default(),
+            run_output,
             proxy_slots: Arc::new(Semaphore::new(MAX_PROXY_CONNECTIONS)),
         })
     }

@@ -25,6 +25,10 @@ struct Args {
     /// when not PID 1. PID 1 always does it.
     #[arg(long)]
     init: bool,
+    /// Bytes of program output that all running `Run` calls together may hold; beyond, their
+    /// programs wait (docs/PROTOCOL.md, "Memory").
+    #[arg(long, default_value_t = boxpark_guest::output_budget::DEFAULT_RUN_OUTPUT_BUDGET)]
+    run_output_budget: usize,
 }
 
 fn main() -> std::process::ExitCode {
@@ -66,7 +70,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let config = Config::default();
+    let config = Config {
+        run_output_budget: args.run_output_budget,
+        ..Config::default()
+    };
     let action = runtime.block_on(async move {
         if init {
             boot::network(&opts, &mut report).await;

@@ -36,7 +36,7 @@ fn register_all(b: &mut ServerBuilder<Connection>) -> Result<(), boxpark_proto::
                 biased;
                 // Dropping the call kills its process group.
                 () = ctx.cancelled() => Err(Error::Abandoned),
-                r = run::run(req) => r,
+                r = run::run(&ctx.data().guest().run_output, req) => r,
             }
         },
     )?;

@@ -8,38 +8,47 @@
 //!   its stdout and stderr are closed (as Go's `Cmd.Run` with buffers: a background process that
 //!   keeps them open keeps the call waiting).
 //! - Each of stdout and stderr is kept up to [`MAX_OUTPUT`] bytes; beyond, the process group is
-//!   killed and the call fails with `command output too large: stdout exceeds … bytes`.
+//!   killed and the call fails with `command output too large: stdout exceeds … bytes`. All calls
+//!   together keep at most the guest's [`crate::output_budget`] (and one call's limit more).
 //! - `Timeout > 0`: on expiry the process group gets SIGKILL, the program is waited for, and the
 //!   call fails with `command timed out after <Go duration>`. A negative `Timeout` is no timeout.
 //! - If the call is abandoned (its connection closed and the server dropped it), the process
 //!   group is killed too.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use boxpark_proto::api::{RunRequest, RunResponse};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use super::Error;
+use crate::output_budget::{CallBudget, OutputBudget};
 use crate::program::{self, ProcessGroup, Program};
 use crate::reaper::{self, ChildRegistry};
 
 /// Most bytes kept of each of stdout and stderr: 30 MiB, so that a whole `RunResponse` stays under
 /// the 64 MiB message limit of gob-codec's decoders.
 pub const MAX_OUTPUT: usize = 30 << 20;
+/// The first buffer of each of stdout and stderr.
+const READ_CHUNK: usize = 64 << 10;
 /// How long to wait for a killed program to be gone.
 const KILL_WAIT: Duration = Duration::from_secs(5);
 
-/// Runs the request's program to completion, through the process-wide child registry.
-pub async fn run(req: RunRequest) -> Result<RunResponse, Error> {
-    run_with(reaper::children(), MAX_OUTPUT, req).await
+/// Runs the request's program to completion, through the process-wide child registry, its
+/// output held within the guest's `budget`.
+pub async fn run(budget: &Arc<OutputBudget>, req: RunRequest) -> Result<RunResponse, Error> {
+    run_with(reaper::children(), MAX_OUTPUT, budget, req).await
 }
 
 /// [`run`] with another registry and output limit.
 pub async fn run_with(
     registry: &ChildRegistry,
     max_output: usize,
+    budget: &Arc<OutputBudget>,
     req: RunRequest,
 ) -> Result<RunResponse, Error> {
+    // Given back when the call returns, its output moved into the reply.
+    let budget = budget.call();
     tracing::debug!(command = %req.Command, args = req.Args.len(), dir = %req.Dir, timeout = req.Timeout, "run");
     let program = Program {
         command: &req.Command,
@@ -69,8 +78,8 @@ pub async fn run_with(
         let work = async {
             tokio::try_join!(
                 feed,
-                read_capped(stdout, "stdout", max_output),
-                read_capped(stderr, "stderr", max_output),
+                read_capped(stdout, "stdout", max_output, &budget),
+                read_capped(stderr, "stderr", max_output, &budget),
                 async {
                     child
                         .wait()
@@ -119,22 +128,39 @@ fn timeout(ns: i64) -> Option<Duration> {
         .map(Duration::from_nanos)
 }
 
-/// Reads all of `r`, failing once it gave more than `limit` bytes.
+/// Reads all of `r`, failing once it gave more than `limit` bytes. The buffer grows only by what
+/// `budget` gives it (see [`crate::output_budget`]): while the guest's budget is used up, reading
+/// waits and the program blocks on its full pipe.
 async fn read_capped<R: AsyncRead + Unpin>(
     r: Option<R>,
     stream: &'static str,
     limit: usize,
+    budget: &CallBudget,
 ) -> Result<Vec<u8>, Error> {
-    let Some(r) = r else {
+    let Some(mut r) = r else {
         return Ok(Vec::new());
     };
+    let fail =
+        |e: std::io::Error| Error::Other(format!("read {stream}: {}", super::error::os_text(&e)));
     let mut buf = Vec::new();
-    r.take(limit as u64 + 1)
-        .read_to_end(&mut buf)
-        .await
-        .map_err(|e| Error::Other(format!("read {stream}: {}", super::error::os_text(&e))))?;
-    if buf.len() > limit {
-        return Err(Error::OutputTooLarge { stream, limit });
+    loop {
+        if buf.capacity() == buf.len() {
+            // Doubling, as a Vec grows, from one chunk; one byte past the limit shows an excess.
+            let cap = (buf.capacity() * 2).max(READ_CHUNK).min(limit + 1);
+            let more = cap - buf.capacity();
+            if more == 0 {
+                return Err(Error::OutputTooLarge { stream, limit });
+            }
+            budget.take(more).await;
+            buf.reserve_exact(cap - buf.len());
+        }
+        let room = (buf.capacity() - buf.len()) as u64;
+        if (&mut r).take(room).read_buf(&mut buf).await.map_err(fail)? == 0 {
+            break;
+        }
+        if buf.len() > limit {
+            return Err(Error::OutputTooLarge { stream, limit });
+        }
     }
     Ok(buf)
 }
@@ -159,7 +185,8 @@ mod tests {
             ..RunRequest::default()
         };
         let started = std::time::Instant::now();
-        let r = run_with(&registry, 1000, req).await;
+        let budget = OutputBudget::new(1 << 20);
+        let r = run_with(&registry, 1000, &budget, req).await;
         assert_eq!(
             r.map_err(|e| e.to_string()),
             Err("command output too large: stdout exceeds 1000 bytes".to_owned())
@@ -180,7 +207,8 @@ mod tests {
             Args: vec!["-c".into(), script],
             ..RunRequest::default()
         };
-        let call = run_with(&registry, 1000, req);
+        let budget = OutputBudget::new(1 << 20);
+        let call = run_with(&registry, 1000, &budget, req);
         // Dropped once the script has written its pid.
         let pidfile2 = pidfile.clone();
         let wait_pid = async move {

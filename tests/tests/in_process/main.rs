@@ -21,4 +21,5 @@ mod mount;
 mod proxy;
 mod rpc;
 mod run;
+mod run_budget;
 mod shutdown;

@@ -1,14 +1,14 @@
 //! `boxpark-guest`: parses arguments, does init's work when it is PID 1, sets up logging, and
 //! runs the guest.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use boxpark_guest::boot::{self, BootOptions, BootReport};
 use boxpark_guest::{events, reaper, sys, transport, Config, PowerAction, Shutdown};
 use clap::Parser;
-use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
 
 /// The Boxpark guest agent.
 #[derive(Parser, Debug)]
@@ -47,13 +47,18 @@ fn main() -> std::process::ExitCode {
         .or_else(|| opts.log.clone())
         .unwrap_or_else(|| "info".to_owned());
     let queue = events::EventQueue::new(events::QUEUE_CAPACITY);
-    let filter = || EnvFilter::try_new(&level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = || {
+        level
+            .parse::<Targets>()
+            .unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO))
+    };
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
-                // Colours only for a terminal (the VM's console is one); not in a log file.
-                .with_ansi(std::io::stderr().is_terminal())
+                // Plain text: colour codes would cost bytes in the static binary and in every
+                // line of a console log.
+                .with_ansi(false)
                 .with_filter(filter()),
         )
         .with(events::EventLayer::new(queue.clone()).with_filter(filter()))

@@ -28,9 +28,10 @@ use boxpark_proto::rpc::{Request, Response};
 use gob_codec::async_io::{AsyncDecoder, AsyncEncoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::Layer;
 
 /// Reconnects tested: at the 1 in 100 that the bug had, about 30 proxy connections.
 const ROUNDS: usize = 3000;
@@ -108,9 +109,9 @@ fn guest_like_main(
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(|| Console)
-                .with_filter(EnvFilter::new("info")),
+                .with_filter(LevelFilter::INFO),
         )
-        .with(events::EventLayer::new(queue.clone()).with_filter(EnvFilter::new("info")))
+        .with(events::EventLayer::new(queue.clone()).with_filter(LevelFilter::INFO))
         .init();
     guest_on_own_runtime(sock, shutdown, queue)
 }

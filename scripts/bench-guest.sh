@@ -26,5 +26,19 @@ cargo build -q --release -p boxpark-guest
 # A copy, so that a rebuild of target/ during the run cannot change the guest between rounds.
 cp "${CARGO_TARGET_DIR:-$root/target}/release/boxpark-guest" "$out/boxpark-guest"
 (cd interop-go && go build -o "$out/goguest" ./cmd/goguest && go build -o "$out/guestbench" ./cmd/guestbench)
+echo "== the Rust guest's release build (glibc, opt-level 3) against the Go guest"
 "$out/guestbench" -guest go="$out/goguest" -guest rust="$out/boxpark-guest" -rounds "$rounds" \
   ${flags[@]+"${flags[@]}"} "$@"
+# The binary a VM boots: static musl, optimised for size (profile initramfs, as
+# scripts/vm/build-guest.sh builds it). Skipped when the musl target is not installed.
+musl=x86_64-unknown-linux-musl
+if rustup target list --installed 2>/dev/null | grep -qx "$musl"; then
+  cargo build -q --profile initramfs --target "$musl" -p boxpark-guest --bin boxpark-guest
+  cp "${CARGO_TARGET_DIR:-$root/target}/$musl/initramfs/boxpark-guest" "$out/boxpark-guest-static"
+  echo
+  echo "== the Rust guest's static VM build (musl, opt-level s, stripped) against the Go guest"
+  "$out/guestbench" -guest go="$out/goguest" -guest rust-static="$out/boxpark-guest-static" \
+    -rounds "$rounds" ${flags[@]+"${flags[@]}"} "$@"
+else
+  echo "bench-guest: no $musl target: the static VM build is not measured" >&2
+fi

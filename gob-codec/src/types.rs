@@ -222,49 +222,16 @@ impl WireType {
 
     /// Appends this definition as a `wireType` value, omitting zero fields exactly as Go does.
     pub fn encode(&self, buf: &mut Vec<u8>) {
-        let field = match &self.kind {
-            WireKind::Array { .. } => 0,
-            WireKind::Slice { .. } => 1,
-            WireKind::Struct { .. } => 2,
-            WireKind::Map { .. } => 3,
-            WireKind::Marshal(MarshalKind::Gob) => 4,
-            WireKind::Marshal(MarshalKind::Binary) => 5,
-            WireKind::Marshal(MarshalKind::Text) => 6,
-        };
-        wire::put_uint(buf, field + 1);
-        // CommonType is a nested struct: always sent.
-        wire::put_uint(buf, 1);
-        let mut last = -1i64;
-        put_str_field(buf, &mut last, 0, &self.name);
-        put_int_field(buf, &mut last, 1, i64::from(self.id));
-        buf.push(0);
-        let mut last = 0i64;
-        match &self.kind {
-            WireKind::Array { elem, len } => {
-                put_int_field(buf, &mut last, 1, i64::from(*elem));
-                put_int_field(buf, &mut last, 2, *len);
-            }
-            WireKind::Slice { elem } => put_int_field(buf, &mut last, 1, i64::from(*elem)),
-            WireKind::Map { key, elem } => {
-                put_int_field(buf, &mut last, 1, i64::from(*key));
-                put_int_field(buf, &mut last, 2, i64::from(*elem));
-            }
+        let kind = match &self.kind {
+            WireKind::Array { elem, len } => KindParts::Array(*elem, *len),
+            WireKind::Slice { elem } => KindParts::Slice(*elem),
             WireKind::Struct { fields } => {
-                if !fields.is_empty() {
-                    wire::put_uint(buf, 1);
-                    wire::put_uint(buf, fields.len() as u64);
-                    for fd in fields {
-                        let mut l = -1i64;
-                        put_str_field(buf, &mut l, 0, &fd.name);
-                        put_int_field(buf, &mut l, 1, i64::from(fd.id));
-                        buf.push(0);
-                    }
-                }
+                KindParts::Struct(fields.iter().map(|f| (f.name.as_str(), f.id)))
             }
-            WireKind::Marshal(_) => {}
-        }
-        buf.push(0); // end of the xxxType struct
-        buf.push(0); // end of wireType
+            WireKind::Map { key, elem } => KindParts::Map(*key, *elem),
+            WireKind::Marshal(k) => KindParts::Marshal(*k),
+        };
+        encode_wire_type(buf, &self.name, self.id, kind);
     }
 
     /// Ids this definition refers to, in Go's send order.
@@ -276,6 +243,66 @@ impl WireType {
             WireKind::Marshal(_) => Vec::new(),
         }
     }
+}
+
+/// The parts of a definition's shape, borrowed from wherever the definition is kept; `F` lists a
+/// struct's fields as (name, type id).
+pub(crate) enum KindParts<F> {
+    Array(TypeId, i64),
+    Slice(TypeId),
+    Struct(F),
+    Map(TypeId, TypeId),
+    Marshal(MarshalKind),
+}
+
+/// Appends a definition as a `wireType` value, omitting zero fields exactly as Go does.
+pub(crate) fn encode_wire_type<'a, F>(buf: &mut Vec<u8>, name: &str, id: TypeId, kind: KindParts<F>)
+where
+    F: ExactSizeIterator<Item = (&'a str, TypeId)>,
+{
+    let field = match &kind {
+        KindParts::Array(..) => 0,
+        KindParts::Slice(_) => 1,
+        KindParts::Struct(_) => 2,
+        KindParts::Map(..) => 3,
+        KindParts::Marshal(MarshalKind::Gob) => 4,
+        KindParts::Marshal(MarshalKind::Binary) => 5,
+        KindParts::Marshal(MarshalKind::Text) => 6,
+    };
+    wire::put_uint(buf, field + 1);
+    // CommonType is a nested struct: always sent.
+    wire::put_uint(buf, 1);
+    let mut last = -1i64;
+    put_str_field(buf, &mut last, 0, name);
+    put_int_field(buf, &mut last, 1, i64::from(id));
+    buf.push(0);
+    let mut last = 0i64;
+    match kind {
+        KindParts::Array(elem, len) => {
+            put_int_field(buf, &mut last, 1, i64::from(elem));
+            put_int_field(buf, &mut last, 2, len);
+        }
+        KindParts::Slice(elem) => put_int_field(buf, &mut last, 1, i64::from(elem)),
+        KindParts::Map(key, elem) => {
+            put_int_field(buf, &mut last, 1, i64::from(key));
+            put_int_field(buf, &mut last, 2, i64::from(elem));
+        }
+        KindParts::Struct(fields) => {
+            if fields.len() > 0 {
+                wire::put_uint(buf, 1);
+                wire::put_uint(buf, fields.len() as u64);
+                for (name, id) in fields {
+                    let mut l = -1i64;
+                    put_str_field(buf, &mut l, 0, name);
+                    put_int_field(buf, &mut l, 1, i64::from(id));
+                    buf.push(0);
+                }
+            }
+        }
+        KindParts::Marshal(_) => {}
+    }
+    buf.push(0); // end of the xxxType struct
+    buf.push(0); // end of wireType
 }
 
 fn put_str_field(buf: &mut Vec<u8>, last: &mut i64, n: i64, s: &str) {

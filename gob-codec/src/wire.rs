@@ -35,8 +35,14 @@ pub(crate) fn put_uint(buf: &mut Vec<u8>, x: u64) {
         buf.push(x as u8);
         return;
     }
-    let (b, n) = uint_bytes(x);
-    buf.extend_from_slice(&b[..n]);
+    // Fixed-size writes, then cut back: the significant bytes, shifted to the top, come first.
+    let skip = x.leading_zeros() / 8;
+    let n = 8 - skip as usize;
+    let end = buf.len() + 1 + n;
+    buf.reserve(MAX_UINT_LEN);
+    buf.push((n as u8).wrapping_neg());
+    buf.extend_from_slice(&(x << (8 * skip)).to_be_bytes());
+    buf.truncate(end);
 }
 
 /// The zig-zag-like mapping Go uses for signed integers.
@@ -78,11 +84,23 @@ pub(crate) fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
     buf.extend_from_slice(b);
 }
 
-/// Appends `body` as a message: its length, then the body (Go's `writeMessage`).
+/// Writes the length prefix of a message whose body is `len` bytes (Go's `writeMessage`) at the
+/// end of `head`, which must have room for [`MAX_UINT_LEN`] bytes, the rest of which it may
+/// overwrite; returns the prefix's size. The writer reserves that room in front of a body and fills
+/// it in once the body is written.
 #[inline]
-pub(crate) fn put_message(out: &mut Vec<u8>, body: &[u8]) {
-    put_uint(out, body.len() as u64);
-    out.extend_from_slice(body);
+pub(crate) fn put_message_prefix(head: &mut [u8], len: usize) -> usize {
+    let end = head.len();
+    let x = len as u64;
+    if x < 0x80 {
+        head[end - 1] = x as u8;
+        return 1;
+    }
+    // Big-endian, the significant bytes are already at the end.
+    let n = 8 - (x.leading_zeros() / 8) as usize;
+    head[end - 8..].copy_from_slice(&x.to_be_bytes());
+    head[end - n - 1] = (n as u8).wrapping_neg();
+    n + 1
 }
 
 /// Longest [`singleton_bytes_header`]: length prefix, type id, singleton delta, byte count.
@@ -391,14 +409,22 @@ mod tests {
     }
 
     #[test]
-    fn message_table() {
-        let mut v = Vec::new();
-        put_message(&mut v, &[0xaa; 3]);
-        assert_eq!(v, unhex("03 aa aa aa"));
-        let mut v = Vec::new();
-        put_message(&mut v, &[0; 200]);
-        assert_eq!(v[..2], unhex("ff c8"));
-        assert_eq!(v.len(), 202);
+    fn message_prefix_table() {
+        for (len, hex) in [
+            (3usize, "03"),
+            (127, "7f"),
+            (200, "ff c8"),
+            (70_000, "fd 01 11 70"),
+        ] {
+            let mut head = [0xaa; MAX_UINT_LEN + 1];
+            let n = put_message_prefix(&mut head[..MAX_UINT_LEN], len);
+            assert_eq!(
+                head[MAX_UINT_LEN - n..MAX_UINT_LEN],
+                unhex(hex)[..],
+                "{len}"
+            );
+            assert_eq!(head[MAX_UINT_LEN], 0xaa, "{len}");
+        }
     }
 
     #[test]

@@ -12,11 +12,13 @@
 //! literal of an unnamed type such as `struct { A int; B string }` or `interface {}`, whose Go name
 //! is `""`.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
-use super::{Schema, Shape};
+use super::{FastMap, Schema, Shape};
 use crate::error::{Error, Result};
-use crate::types::{FieldDef, TypeId, WireKind, WireType, FIRST_USER_ID, INTERFACE};
+use crate::types::{encode_wire_type, KindParts, TypeId, FIRST_USER_ID, INTERFACE};
+use crate::wire;
 
 #[derive(Debug, Clone, Copy)]
 enum Ref {
@@ -35,9 +37,18 @@ enum EntryKind {
 
 #[derive(Debug)]
 struct Entry {
-    name: String,
+    name: Cow<'static, str>,
     id: TypeId,
     kind: EntryKind,
+    /// The definition went out on this stream.
+    sent: bool,
+}
+
+/// The name a type description records (see the module docs): a Go name, or the type string.
+#[derive(Clone, Copy)]
+enum Name {
+    Go(&'static str),
+    TypeString,
 }
 
 /// The type registry of one encoding stream, standing in for Go's process-global one.
@@ -46,40 +57,76 @@ pub(crate) struct GoTypes {
     package: String,
     next_id: TypeId,
     entries: Vec<Entry>,
-    index: HashMap<String, usize>,
-    sent: HashSet<String>,
-    /// `sent` in insertion order, so a failed value can take its definitions back.
-    sent_order: Vec<String>,
+    /// Entries by Go type string.
+    index: FastMap<String, usize>,
+    /// Entries whose definitions were sent, in order, so a failed value can take them back.
+    sent_order: Vec<usize>,
+    /// Where type strings are built for lookups, so that finding a known type allocates nothing.
+    scratch: String,
 }
 
 impl GoTypes {
     /// A registry whose user ids start at `first_id`; struct types are qualified with `package`.
-    pub(crate) fn new(package: &str, first_id: TypeId) -> Self {
+    pub(crate) fn new(package: String, first_id: TypeId) -> Self {
         GoTypes {
-            package: package.to_owned(),
+            package,
             next_id: first_id.max(FIRST_USER_ID),
             entries: Vec::new(),
-            index: HashMap::new(),
-            sent: HashSet::new(),
+            index: FastMap::default(),
             sent_order: Vec::new(),
+            scratch: String::new(),
         }
     }
 
-    /// Go's `reflect.Type.String()` for a shape.
-    pub(crate) fn go_string(&self, s: &Shape) -> String {
+    /// Appends Go's `reflect.Type.String()` for a shape.
+    fn write_go_string(&self, s: &Shape, out: &mut String) {
         match s {
-            Shape::Scalar(_, go) => (*go).to_owned(),
-            Shape::Ptr(e) => format!("*{}", self.go_string(e)),
-            Shape::Slice(e) => format!("[]{}", self.go_string(e)),
-            Shape::Array(e, n) => format!("[{n}]{}", self.go_string(e)),
-            Shape::Map(k, v) => format!("map[{}]{}", self.go_string(k), self.go_string(v)),
+            Shape::Scalar(_, go) => out.push_str(go),
+            Shape::Ptr(e) => {
+                out.push('*');
+                self.write_go_string(e, out);
+            }
+            Shape::Slice(e) => {
+                out.push_str("[]");
+                self.write_go_string(e, out);
+            }
+            Shape::Array(e, n) => {
+                let _ = write!(out, "[{n}]");
+                self.write_go_string(e, out);
+            }
+            Shape::Map(k, v) => {
+                out.push_str("map[");
+                self.write_go_string(k, out);
+                out.push(']');
+                self.write_go_string(v, out);
+            }
             Shape::Named(n, _) | Shape::Struct(n) | Shape::Interface(n) if is_ident(n) => {
-                format!("{}.{n}", self.package)
+                out.push_str(&self.package);
+                out.push('.');
+                out.push_str(n);
             }
             // Already Go's spelling: `pkg.Name`, or a type literal such as `interface {}`.
-            Shape::Named(n, _) | Shape::Struct(n) | Shape::Interface(n) => (*n).to_owned(),
-            Shape::Marshal(n, _) => (*n).to_owned(),
-            Shape::Unsupported(what) => format!("<{what}>"),
+            Shape::Named(n, _) | Shape::Struct(n) | Shape::Interface(n) => out.push_str(n),
+            Shape::Marshal(n, _) => out.push_str(n),
+            Shape::Unsupported(what) => {
+                out.push('<');
+                out.push_str(what);
+                out.push('>');
+            }
+        }
+    }
+
+    /// The entry of a base shape, or its type string when there is none yet.
+    fn lookup(&mut self, base: &Shape) -> std::result::Result<usize, String> {
+        let mut key = std::mem::take(&mut self.scratch);
+        key.clear();
+        self.write_go_string(base, &mut key);
+        match self.index.get(key.as_str()) {
+            Some(&i) => {
+                self.scratch = key;
+                Ok(i)
+            }
+            None => Err(key),
         }
     }
 
@@ -99,19 +146,24 @@ impl GoTypes {
         }
     }
 
-    fn push(&mut self, name: &str, key: String, kind: EntryKind) -> usize {
+    fn push(&mut self, name: Name, key: String, kind: EntryKind) -> usize {
         let i = self.entries.len();
+        let name = match name {
+            Name::Go(n) => Cow::Borrowed(n),
+            Name::TypeString => Cow::Owned(key.clone()),
+        };
         self.entries.push(Entry {
-            name: name.to_owned(),
+            name,
             id: 0,
             kind,
+            sent: false,
         });
         self.index.insert(key, i);
         i
     }
 
     /// Go's `getBaseType(name, rt)`.
-    fn base_type(&mut self, schema: &Schema, name: &str, s: &Shape) -> Result<Ref> {
+    fn base_type(&mut self, schema: &Schema, name: Name, s: &Shape) -> Result<Ref> {
         let base = s.base();
         // A named scalar (even a named []byte) is the predefined type, as in Go.
         match base.structure() {
@@ -122,10 +174,10 @@ impl GoTypes {
             }
             _ => {}
         }
-        let key = self.go_string(base);
-        if let Some(&i) = self.index.get(&key) {
-            return Ok(Ref::Entry(i));
-        }
+        let key = match self.lookup(base) {
+            Ok(i) => return Ok(Ref::Entry(i)),
+            Err(key) => key,
+        };
         let r = match base.structure() {
             Shape::Marshal(_, kind) => {
                 let r = Ref::Entry(self.push(name, key, EntryKind::Marshal(*kind)));
@@ -134,22 +186,22 @@ impl GoTypes {
             }
             Shape::Array(e, n) => {
                 let i = self.push(name, key, EntryKind::Array(None, *n));
-                let er = self.base_type(schema, "", e)?;
+                let er = self.base_type(schema, Name::Go(""), e)?;
                 self.set_id(Ref::Entry(i));
                 self.entries[i].kind = EntryKind::Array(Some(er), *n);
                 Ref::Entry(i)
             }
             Shape::Map(k, v) => {
                 let i = self.push(name, key, EntryKind::Map(None, None));
-                let kr = self.base_type(schema, "", k)?;
-                let vr = self.base_type(schema, "", v)?;
+                let kr = self.base_type(schema, Name::Go(""), k)?;
+                let vr = self.base_type(schema, Name::Go(""), v)?;
                 self.set_id(Ref::Entry(i));
                 self.entries[i].kind = EntryKind::Map(Some(kr), Some(vr));
                 Ref::Entry(i)
             }
             Shape::Slice(e) => {
                 let i = self.push(name, key, EntryKind::Slice(None));
-                let er = self.base_type(schema, go_name(e), e)?;
+                let er = self.base_type(schema, Name::Go(go_name(e)), e)?;
                 self.set_id(Ref::Entry(i));
                 self.set_id(er);
                 self.entries[i].kind = EntryKind::Slice(Some(er));
@@ -158,20 +210,15 @@ impl GoTypes {
             Shape::Struct(sname) => {
                 let i = self.push(name, key, EntryKind::Struct(Vec::new()));
                 self.set_id(Ref::Entry(i));
-                let fields = schema
-                    .structs
-                    .get(sname)
-                    .map(|s| s.fields.clone())
-                    .unwrap_or_default();
+                let fields = schema.structs.get(sname).map_or(&[][..], |s| &s.fields);
                 let mut refs = Vec::with_capacity(fields.len());
-                for (fname, fshape) in &fields {
-                    let fbase = fshape.base();
-                    let tname = match go_name(fbase) {
-                        "" => self.go_string(fbase),
-                        n => n.to_owned(),
+                for (fname, fshape) in fields {
+                    let tname = match go_name(fshape.base()) {
+                        "" => Name::TypeString,
+                        n => Name::Go(n),
                     };
                     let gt = self
-                        .base_type(schema, &tname, fshape)
+                        .base_type(schema, tname, fshape)
                         .map_err(|e| e.in_field(fname))?;
                     self.set_id(gt);
                     refs.push((*fname, gt));
@@ -191,39 +238,25 @@ impl GoTypes {
     /// The type id a value of this shape is sent with, building its description if needed.
     pub(crate) fn id_of(&mut self, schema: &Schema, s: &Shape) -> Result<TypeId> {
         let base = s.base();
-        let r = self.base_type(schema, go_name(base), base)?;
+        let r = self.base_type(schema, Name::Go(go_name(base)), base)?;
         Ok(self.ref_id(r))
     }
 
-    fn wire_of(&self, i: usize) -> WireType {
+    /// Appends entry `i`'s definition message body: its negated id, then its `wireType`.
+    pub(crate) fn encode_def(&self, i: usize, buf: &mut Vec<u8>) {
         let e = &self.entries[i];
         let id = |r: &Option<Ref>| r.map_or(0, |r| self.ref_id(r));
+        wire::put_int(buf, -i64::from(e.id));
         let kind = match &e.kind {
-            EntryKind::Array(el, n) => WireKind::Array {
-                elem: id(el),
-                len: *n as i64,
-            },
-            EntryKind::Slice(el) => WireKind::Slice { elem: id(el) },
-            EntryKind::Map(k, v) => WireKind::Map {
-                key: id(k),
-                elem: id(v),
-            },
-            EntryKind::Struct(fields) => WireKind::Struct {
-                fields: fields
-                    .iter()
-                    .map(|(n, r)| FieldDef {
-                        name: (*n).to_owned(),
-                        id: self.ref_id(*r),
-                    })
-                    .collect(),
-            },
-            EntryKind::Marshal(k) => WireKind::Marshal(*k),
+            EntryKind::Array(el, n) => KindParts::Array(id(el), *n as i64),
+            EntryKind::Slice(el) => KindParts::Slice(id(el)),
+            EntryKind::Map(k, v) => KindParts::Map(id(k), id(v)),
+            EntryKind::Struct(fields) => {
+                KindParts::Struct(fields.iter().map(|(n, r)| (*n, self.ref_id(*r))))
+            }
+            EntryKind::Marshal(k) => KindParts::Marshal(*k),
         };
-        WireType {
-            name: e.name.clone(),
-            id: e.id,
-            kind,
-        }
+        encode_wire_type(buf, &e.name, e.id, kind);
     }
 
     /// A point to return to with [`GoTypes::rollback`].
@@ -233,18 +266,18 @@ impl GoTypes {
 
     /// Forgets definitions sent after `mark`: the value that needed them was not written.
     pub(crate) fn rollback(&mut self, mark: usize) {
-        for key in self.sent_order.drain(mark.min(self.sent_order.len())..) {
-            self.sent.remove(&key);
+        for i in self.sent_order.drain(mark.min(self.sent_order.len())..) {
+            self.entries[i].sent = false;
         }
     }
 
-    /// Go's `sendType`: appends to `defs` every definition this shape needs that this stream has not
-    /// sent yet, parent first.
+    /// Go's `sendType`: marks as sent every definition this shape needs that this stream has not
+    /// sent yet, parent first, and appends their entries to `defs` (for [`GoTypes::encode_def`]).
     pub(crate) fn send_type(
         &mut self,
         schema: &Schema,
         s: &Shape,
-        defs: &mut Vec<WireType>,
+        defs: &mut Vec<usize>,
     ) -> Result<()> {
         let base = s.base();
         if matches!(
@@ -253,23 +286,19 @@ impl GoTypes {
         ) {
             return Ok(());
         }
-        let key = self.go_string(base);
-        if self.sent.contains(&key) {
+        // Finds the entry, or builds it with everything it refers to (which sends nothing).
+        let r = self.base_type(schema, Name::Go(go_name(base)), base)?;
+        let Ref::Entry(i) = r else { return Ok(()) };
+        if self.entries[i].sent {
             return Ok(());
         }
-        let r = self.base_type(schema, go_name(base), base)?;
-        let Ref::Entry(i) = r else { return Ok(()) };
-        defs.push(self.wire_of(i));
-        self.sent.insert(key.clone());
-        self.sent_order.push(key);
+        self.entries[i].sent = true;
+        self.sent_order.push(i);
+        defs.push(i);
         match base.structure() {
             Shape::Struct(name) => {
-                let fields = schema
-                    .structs
-                    .get(name)
-                    .map(|s| s.fields.clone())
-                    .unwrap_or_default();
-                for (_, f) in &fields {
+                let fields = schema.structs.get(name).map_or(&[][..], |s| &s.fields);
+                for (_, f) in fields {
                     self.send_type(schema, f, defs)?;
                 }
             }

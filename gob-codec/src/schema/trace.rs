@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-use super::{marshal_kind, InterfaceShape, Schema, Shape, StructShape, COMPLEX_LEN};
+use super::{marshal_kind, FastMap, InterfaceShape, Schema, Shape, StructShape, COMPLEX_LEN};
 use crate::error::{Error, Result};
 
 /// Upper bound on tracing passes, for types with very many interface variants.
@@ -18,8 +18,8 @@ const MAX_PASSES: usize = 512;
 
 #[derive(Default)]
 struct State {
-    structs: HashMap<&'static str, StructShape>,
-    interfaces: HashMap<&'static str, InterfaceShape>,
+    structs: FastMap<&'static str, StructShape>,
+    interfaces: FastMap<&'static str, InterfaceShape>,
     in_progress: HashSet<&'static str>,
     choice: HashMap<&'static str, usize>,
     explored: HashMap<&'static str, Vec<bool>>,
@@ -32,7 +32,7 @@ pub(crate) fn trace<T: Deserialize<'static>>() -> Result<Schema> {
     // Each pass re-traces structs (a struct already traced is not entered again, so enums inside it
     // would not be explored), but a struct reached only through a variant chosen in an earlier pass
     // must be kept: collect every pass's structs.
-    let mut structs = HashMap::new();
+    let mut structs = FastMap::default();
     for _ in 0..MAX_PASSES {
         structs.extend(st.structs.drain());
         let mut tracer = Tracer {

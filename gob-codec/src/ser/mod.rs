@@ -9,7 +9,7 @@ mod probe;
 mod value;
 
 use std::any::type_name;
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::framing::MessageBufs;
 use crate::schema::go_types::GoTypes;
-use crate::schema::{trace::trace, Schema, Shape};
-use crate::types::{TypeId, WireType};
+use crate::schema::{trace::trace, FastMap, Schema, Shape};
+use crate::types::TypeId;
 use crate::wire;
 
 pub(crate) use value::ValueSer;
@@ -51,7 +51,7 @@ impl Default for EncoderOptions {
 /// Shared state of one value being encoded.
 pub(crate) struct Ctx<'t> {
     pub types: &'t mut GoTypes,
-    pub bufs: MessageBufs,
+    pub bufs: &'t mut MessageBufs,
     pub depth: usize,
     pub max_depth: usize,
 }
@@ -68,12 +68,10 @@ impl Ctx<'_> {
 
     /// Sends the definitions `shape` needs in the current buffer, each flushed as a message.
     pub fn send_types(&mut self, schema: &Schema, shape: &Shape) -> Result<TypeId> {
-        let mut defs: Vec<WireType> = Vec::new();
+        let mut defs = Vec::new();
         self.types.send_type(schema, shape, &mut defs)?;
-        for def in defs {
-            let b = self.cur();
-            wire::put_int(b, -i64::from(def.id));
-            def.encode(b);
+        for i in defs {
+            self.types.encode_def(i, self.bufs.cur());
             self.flush();
         }
         self.types.id_of(schema, shape)
@@ -103,28 +101,7 @@ impl TypeKey {
     }
 }
 
-/// A multiplicative hasher for [`TypeKey`]s, which are already well-spread addresses.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type KeyMap<V> = HashMap<TypeKey, V, std::hash::BuildHasherDefault<KeyHasher>>;
+type KeyMap<V> = FastMap<TypeKey, V>;
 
 struct Known {
     schema: Arc<Schema>,
@@ -141,11 +118,11 @@ pub(crate) struct EncodeState {
 }
 
 impl EncodeState {
-    pub(crate) fn new(opts: &EncoderOptions) -> Self {
+    pub(crate) fn new(opts: EncoderOptions) -> Self {
         EncodeState {
-            types: GoTypes::new(&opts.package, opts.first_type_id),
+            types: GoTypes::new(opts.package, opts.first_type_id),
             known: KeyMap::default(),
-            bufs: MessageBufs::empty(),
+            bufs: MessageBufs::new(),
             max_depth: opts.max_depth,
         }
     }
@@ -193,25 +170,19 @@ impl EncodeState {
         T: Serialize + Deserialize<'static>,
     {
         let key = TypeKey::of::<T>();
-        let (schema, known_root) = match self.known.get(&key) {
-            Some(k) => (k.schema.clone(), k.root),
-            None => {
-                let schema = schema_of::<T>()?;
-                self.known.insert(
-                    key,
-                    Known {
-                        schema: schema.clone(),
-                        root: None,
-                    },
-                );
-                (schema, None)
-            }
+        let known = match self.known.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(Known {
+                schema: schema_of::<T>()?,
+                root: None,
+            }),
         };
+        let (schema, known_root) = (&*known.schema, known.root);
         let out_len = self.bufs.output().len();
         let mark = self.types.mark();
         let mut ctx = Ctx {
             types: &mut self.types,
-            bufs: std::mem::replace(&mut self.bufs, MessageBufs::empty()),
+            bufs: &mut self.bufs,
             depth: 0,
             max_depth: self.max_depth,
         };
@@ -219,21 +190,22 @@ impl EncodeState {
             let root = &schema.root;
             let id = match known_root {
                 Some(id) => id,
-                None => ctx.send_types(&schema, root)?,
+                None => ctx.send_types(schema, root)?,
             };
             wire::put_int(ctx.cur(), i64::from(id));
             if !matches!(root.base(), Shape::Struct(_)) {
                 ctx.cur().push(0);
             }
-            value.serialize(ValueSer::new(&mut ctx, &schema, root, true))?;
+            value.serialize(ValueSer::new(&mut ctx, schema, root, true))?;
             ctx.flush();
             Ok(id)
         })();
-        self.bufs = ctx.bufs;
         match r {
             Ok(id) => {
-                if let Some(k) = self.known.get_mut(&key) {
-                    k.root = Some(id);
+                if known_root.is_none() {
+                    if let Some(k) = self.known.get_mut(&key) {
+                        k.root = Some(id);
+                    }
                 }
                 Ok(())
             }
@@ -266,7 +238,7 @@ impl<W: Write> Encoder<W> {
     pub fn with_options(w: W, opts: EncoderOptions) -> Self {
         Encoder {
             w,
-            state: EncodeState::new(&opts),
+            state: EncodeState::new(opts),
         }
     }
 
@@ -381,9 +353,9 @@ pub fn append_bytes_value(out: &mut Vec<u8>, data: &[u8]) {
 }
 
 /// Traced schemas, shared by all encoders: a schema depends only on the Rust type.
-fn schema_cache() -> &'static Mutex<HashMap<&'static str, Arc<Schema>>> {
-    static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<Schema>>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+fn schema_cache() -> &'static Mutex<KeyMap<Arc<Schema>>> {
+    static CACHE: OnceLock<Mutex<KeyMap<Arc<Schema>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(KeyMap::default()))
 }
 
 /// The schema of `T`, from the process cache or a new trace.
@@ -391,8 +363,11 @@ pub(crate) fn schema_of<T>() -> Result<Arc<Schema>>
 where
     T: Deserialize<'static>,
 {
-    let key = type_name::<T>();
-    let cached = schema_cache().lock().ok().and_then(|c| c.get(key).cloned());
+    let key = TypeKey::of::<T>();
+    let cached = schema_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned());
     if let Some(s) = cached {
         return Ok(s);
     }

@@ -23,6 +23,7 @@ pub(crate) struct ValueSer<'c, 't, 's> {
 }
 
 impl<'c, 't, 's> ValueSer<'c, 't, 's> {
+    #[inline]
     pub(crate) fn new(
         ctx: &'c mut Ctx<'t>,
         schema: &'s Schema,
@@ -37,6 +38,7 @@ impl<'c, 't, 's> ValueSer<'c, 't, 's> {
         }
     }
 
+    #[inline]
     fn elem_shape(&self) -> &'s Shape {
         match self.shape {
             Shape::Slice(e) | Shape::Array(e, _) => e,
@@ -44,6 +46,7 @@ impl<'c, 't, 's> ValueSer<'c, 't, 's> {
         }
     }
 
+    #[inline]
     fn is_bytes(&self) -> bool {
         matches!(self.shape, Shape::Scalar(crate::types::BYTES, _))
     }
@@ -259,6 +262,7 @@ pub(crate) struct SeqSer<'c, 't, 's> {
 }
 
 impl<'c, 't, 's> SeqSer<'c, 't, 's> {
+    #[inline]
     fn start(s: ValueSer<'c, 't, 's>, len: Option<usize>) -> Result<Self> {
         let (elem, bytes, array) = (
             s.elem_shape(),
@@ -284,6 +288,7 @@ impl<'c, 't, 's> SeqSer<'c, 't, 's> {
         })
     }
 
+    #[inline]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.count += 1;
         if self.bytes {
@@ -295,6 +300,7 @@ impl<'c, 't, 's> SeqSer<'c, 't, 's> {
         Ok(())
     }
 
+    #[inline]
     fn finish(self) -> Result<bool> {
         if let Some(start) = self.start {
             // Length was unknown: move the count in front of the elements.
@@ -395,6 +401,7 @@ pub(crate) struct MapSer<'c, 't, 's> {
 }
 
 impl<'c, 't, 's> MapSer<'c, 't, 's> {
+    #[inline]
     fn start(s: ValueSer<'c, 't, 's>, len: Option<usize>) -> Result<Self> {
         let Shape::Map(key, val) = s.shape else {
             return Err(Error::unsupported(
@@ -461,12 +468,16 @@ impl ser::SerializeStruct for StructSer<'_, '_, '_> {
         value: &T,
     ) -> Result<()> {
         let fields = &self.shape.fields;
-        let idx = (self.cursor..fields.len())
-            .chain(0..self.cursor)
-            .find(|&i| fields[i].0 == key)
-            .ok_or_else(|| {
-                Error::unsupported(format!("field {key} is serialized but not deserialized"))
-            })?;
+        // Fields come in declaration order, which is the traced order: the next one matches.
+        let idx = match fields.get(self.cursor) {
+            Some((name, _)) if same_name(name, key) => self.cursor,
+            _ => (self.cursor..fields.len())
+                .chain(0..self.cursor)
+                .find(|&i| same_name(fields[i].0, key))
+                .ok_or_else(|| {
+                    Error::unsupported(format!("field {key} is serialized but not deserialized"))
+                })?,
+        };
         self.cursor = idx + 1;
         let mark = self.ctx.cur().len();
         wire::put_uint(self.ctx.cur(), (idx as i64 - self.last) as u64);
@@ -485,4 +496,11 @@ impl ser::SerializeStruct for StructSer<'_, '_, '_> {
         self.ctx.depth -= 1;
         Ok(true)
     }
+}
+
+/// Name equality, by address first: the traced name and the serialized one are usually the same
+/// string constant.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }

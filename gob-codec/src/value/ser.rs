@@ -27,7 +27,8 @@ pub struct ValueEncoder<W> {
     w: W,
     types: TypeTable,
     sent: HashSet<TypeId>,
-    out: Vec<u8>,
+    /// Kept between values for their allocations.
+    bufs: MessageBufs,
 }
 
 impl<W: Write> ValueEncoder<W> {
@@ -37,7 +38,7 @@ impl<W: Write> ValueEncoder<W> {
             w,
             types,
             sent: HashSet::new(),
-            out: Vec::new(),
+            bufs: MessageBufs::new(),
         }
     }
 
@@ -48,12 +49,13 @@ impl<W: Write> ValueEncoder<W> {
 
     /// Encodes one top-level value.
     pub fn encode(&mut self, v: &Value) -> Result<()> {
+        self.bufs.reset();
         let mut st = State {
-            bufs: MessageBufs::new(std::mem::take(&mut self.out)),
+            bufs: &mut self.bufs,
             types: &self.types,
             sent: &mut self.sent,
         };
-        let r = (|| {
+        let r: Result<()> = (|| {
             let id = v.type_id();
             st.send_type(id)?;
             wire::put_int(st.bufs.cur(), i64::from(id));
@@ -64,13 +66,9 @@ impl<W: Write> ValueEncoder<W> {
             st.bufs.flush();
             Ok(())
         })();
-        let mut out = st.bufs.into_output();
-        if r.is_ok() {
-            self.w.write_all(&out)?;
-        }
-        out.clear();
-        self.out = out;
-        r
+        r?;
+        self.w.write_all(self.bufs.output())?;
+        Ok(())
     }
 
     /// The writer, giving up the encoder.
@@ -80,7 +78,7 @@ impl<W: Write> ValueEncoder<W> {
 }
 
 struct State<'a> {
-    bufs: MessageBufs,
+    bufs: &'a mut MessageBufs,
     types: &'a TypeTable,
     sent: &'a mut HashSet<TypeId>,
 }

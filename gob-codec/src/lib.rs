@@ -49,6 +49,7 @@ mod complex;
 mod de;
 mod error;
 mod framing;
+mod hash;
 mod marshal;
 mod schema;
 mod ser;

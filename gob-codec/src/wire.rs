@@ -137,6 +137,22 @@ pub(crate) fn uint_len(first: u8) -> Option<usize> {
     (n <= 8).then_some(1 + n)
 }
 
+/// The value of an unsigned integer at `data[pos]` when it is the one-byte form (below 128), the
+/// common case, which callers take without setting up a [`Reader`].
+#[inline]
+pub(crate) fn small_uint(data: &[u8], pos: usize) -> Option<u8> {
+    data.get(pos).copied().filter(|&b| b < 0x80)
+}
+
+/// Where the bytes of a byte string at `data[pos]` lie when its length is the one-byte form and
+/// all of it is in `data`; the common case, as [`small_uint`].
+#[inline]
+pub(crate) fn small_bytes(data: &[u8], pos: usize) -> Option<std::ops::Range<usize>> {
+    let n = usize::from(small_uint(data, pos)?);
+    let start = pos + 1;
+    (start + n <= data.len()).then_some(start..start + n)
+}
+
 /// A message length prefix, as far as it has arrived.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Prefix {
@@ -356,6 +372,18 @@ mod tests {
         put_float(&mut v, 17.0);
         assert_eq!(v, [0xfe, 0x31, 0x40]);
         assert_eq!(Reader::new(&v, 0).float().unwrap(), 17.0);
+    }
+
+    #[test]
+    fn small_forms_table() {
+        let data = [0x02, b'h', b'i', 0x7f, 0x80];
+        assert_eq!(small_uint(&data, 0), Some(2));
+        assert_eq!(small_uint(&data, 4), None);
+        assert_eq!(small_uint(&data, 5), None);
+        assert_eq!(small_bytes(&data, 0), Some(1..3));
+        // 127 bytes announced, 1 there; a two-byte count.
+        assert_eq!(small_bytes(&data, 3), None);
+        assert_eq!(small_bytes(&data, 4), None);
     }
 
     #[test]

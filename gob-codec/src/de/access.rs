@@ -9,7 +9,7 @@ use super::value::ValueDe;
 use super::zero::Zero;
 use crate::error::{Error, Result};
 use crate::stream::Input;
-use crate::types::{self, TypeId};
+use crate::types::TypeId;
 
 pub(super) struct SeqAccess<'i, 'a> {
     pub(super) inp: &'i mut Input<'a>,
@@ -72,9 +72,11 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
 }
 
 /// Wire fields first, then zero values for destination fields the stream did not send.
-pub(super) struct StructAccess<'i, 'a, 'w> {
+pub(super) struct StructAccess<'i, 'a> {
     inp: &'i mut Input<'a>,
-    wire: &'w [types::FieldDef],
+    /// The plan of this wire type into `want` (see `stream::plan`).
+    plan: usize,
+    nfields: usize,
     want: &'static [&'static str],
     /// Which destination fields the stream sent (bit `i` for field `i`; fields past 128 are
     /// tracked in `seen_more`).
@@ -86,15 +88,13 @@ pub(super) struct StructAccess<'i, 'a, 'w> {
     zero_next: usize,
 }
 
-impl<'i, 'a, 'w> StructAccess<'i, 'a, 'w> {
-    pub(super) fn new(
-        inp: &'i mut Input<'a>,
-        wire: &'w [types::FieldDef],
-        want: &'static [&'static str],
-    ) -> Self {
+impl<'i, 'a> StructAccess<'i, 'a> {
+    pub(super) fn new(inp: &'i mut Input<'a>, plan: usize, want: &'static [&'static str]) -> Self {
+        let nfields = inp.plans.get(plan).fields().len();
         StructAccess {
             inp,
-            wire,
+            plan,
+            nfields,
             want,
             seen: 0,
             seen_more: vec![false; want.len().saturating_sub(128)],
@@ -106,17 +106,21 @@ impl<'i, 'a, 'w> StructAccess<'i, 'a, 'w> {
     }
 }
 
-impl<'de> de::MapAccess<'de> for StructAccess<'_, '_, '_> {
+impl<'de> de::MapAccess<'de> for StructAccess<'_, '_> {
     type Error = Error;
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
         if !self.done {
-            match self.inp.field(&mut self.last, self.wire.len())? {
+            match self.inp.field(&mut self.last, self.nfields)? {
                 Some(f) => {
                     self.current = Some(f);
-                    let name = self.wire[f].name.as_str();
-                    if let Some(i) = self.want.iter().position(|w| *w == name) {
-                        mark_seen(&mut self.seen, &mut self.seen_more, i);
-                    }
+                    let plan = self.inp.plans.get(self.plan);
+                    let name = match plan.dest(f) {
+                        Some(i) => {
+                            mark_seen(&mut self.seen, &mut self.seen_more, i);
+                            self.want[i]
+                        }
+                        None => plan.fields()[f].name.as_str(),
+                    };
                     return seed.deserialize(name.into_deserializer()).map(Some);
                 }
                 None => self.done = true,
@@ -137,13 +141,13 @@ impl<'de> de::MapAccess<'de> for StructAccess<'_, '_, '_> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         match self.current {
             Some(f) => {
-                let field = &self.wire[f];
-                seed.deserialize(ValueDe {
+                let id = self.inp.plans.get(self.plan).fields()[f].id;
+                let r = seed.deserialize(ValueDe {
                     inp: &mut *self.inp,
-                    id: field.id,
+                    id,
                     top: false,
-                })
-                .map_err(|e| e.in_field(&field.name))
+                });
+                r.map_err(|e| e.in_field(&self.inp.plans.get(self.plan).fields()[f].name))
             }
             None => {
                 let name = self

@@ -4,8 +4,6 @@
 //! fields the stream did not send (Go omits zero values) are filled with zero values, which is what
 //! Go's decoder leaves in a fresh value. Integers and floats are range-checked.
 
-use std::sync::Arc;
-
 use serde::de::{self, Visitor};
 
 use super::access::{Interface, MapAccess, MarshalSeq, SeqAccess, StructAccess};
@@ -13,7 +11,7 @@ use super::skip::skip;
 use crate::error::{Error, Result};
 use crate::schema::{marshal_kind, COMPLEX_LEN};
 use crate::stream::Input;
-use crate::types::{self, TypeId, WireKind, WireType};
+use crate::types::{self, TypeId, WireKind};
 
 pub(crate) struct ValueDe<'i, 'a> {
     pub inp: &'i mut Input<'a>,
@@ -23,10 +21,56 @@ pub(crate) struct ValueDe<'i, 'a> {
     pub top: bool,
 }
 
+/// What a user type id stands for, copied out of its definition so that decoding it does not hold
+/// on to the type table.
+#[derive(Clone, Copy)]
+enum Kind {
+    Struct,
+    /// A slice or an array, by element type.
+    Seq(TypeId),
+    Map(TypeId, TypeId),
+    Marshal,
+}
+
 impl<'i, 'a> ValueDe<'i, 'a> {
-    fn wire(&self) -> Result<Arc<WireType>> {
-        self.inp.types.get(self.id).cloned().ok_or_else(|| {
-            Error::malformed(format!("unknown type id {}", self.id)).at(self.inp.offset())
+    fn kind(&self) -> Result<Kind> {
+        match self.inp.types.get(self.id).map(|w| &w.kind) {
+            Some(WireKind::Struct { .. }) => Ok(Kind::Struct),
+            Some(WireKind::Slice { elem } | WireKind::Array { elem, .. }) => Ok(Kind::Seq(*elem)),
+            Some(WireKind::Map { key, elem }) => Ok(Kind::Map(*key, *elem)),
+            Some(WireKind::Marshal(_)) => Ok(Kind::Marshal),
+            None => {
+                Err(Error::malformed(format!("unknown type id {}", self.id)).at(self.inp.offset()))
+            }
+        }
+    }
+
+    /// The plan of this struct type into destination fields `want`, `None` if it is no struct.
+    fn plan(&mut self, want: &'static [&'static str]) -> Option<usize> {
+        let inp = &mut *self.inp;
+        inp.plans.find(inp.types, self.id, want)
+    }
+
+    /// A struct value into a serde map (`want` empty) or struct (`want` its fields).
+    fn visit_struct<'de, V: Visitor<'de>>(
+        &mut self,
+        plan: usize,
+        want: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.nested(|d| visitor.visit_map(StructAccess::new(d.inp, plan, want)))
+    }
+
+    /// A slice or array value of element type `elem`.
+    fn visit_seq<'de, V: Visitor<'de>>(&mut self, elem: TypeId, visitor: V) -> Result<V::Value> {
+        self.nested(|d| {
+            let (n, cap) = d.inp.count("slice")?;
+            visitor.visit_seq(SeqAccess {
+                inp: &mut *d.inp,
+                elem,
+                left: n,
+                cap,
+            })
         })
     }
 
@@ -101,40 +145,24 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
                     id,
                 }),
             }),
-            _ => {
-                let wt = self.wire()?;
-                match &wt.kind {
-                    WireKind::Struct { fields } => {
-                        self.nested(|d| visitor.visit_map(StructAccess::new(d.inp, fields, &[])))
-                    }
-                    WireKind::Slice { elem } | WireKind::Array { elem, .. } => {
-                        let elem = *elem;
-                        self.nested(|d| {
-                            let (n, cap) = d.inp.count("slice")?;
-                            visitor.visit_seq(SeqAccess {
-                                inp: &mut *d.inp,
-                                elem,
-                                left: n,
-                                cap,
-                            })
-                        })
-                    }
-                    WireKind::Map { key, elem } => {
-                        let (key, elem) = (*key, *elem);
-                        self.nested(|d| {
-                            let (n, cap) = d.inp.count("map")?;
-                            visitor.visit_map(MapAccess {
-                                inp: &mut *d.inp,
-                                key,
-                                elem,
-                                left: n,
-                                cap,
-                            })
-                        })
-                    }
-                    WireKind::Marshal(_) => visitor.visit_bytes(self.inp.bytes()?),
-                }
-            }
+            _ => match self.kind()? {
+                Kind::Struct => match self.plan(&[]) {
+                    Some(plan) => self.visit_struct(plan, &[], visitor),
+                    None => Err(self.mismatch("map")),
+                },
+                Kind::Seq(elem) => self.visit_seq(elem, visitor),
+                Kind::Map(key, elem) => self.nested(|d| {
+                    let (n, cap) = d.inp.count("map")?;
+                    visitor.visit_map(MapAccess {
+                        inp: &mut *d.inp,
+                        key,
+                        elem,
+                        left: n,
+                        cap,
+                    })
+                }),
+                Kind::Marshal => visitor.visit_bytes(self.inp.bytes()?),
+            },
         }
     }
 
@@ -236,7 +264,7 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn deserialize_seq<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         if self.id == types::BYTES {
             // Vec<u8> and friends ask for a sequence of u8.
             let b = self.inp.bytes()?;
@@ -244,14 +272,14 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
                 b.iter().copied(),
             ));
         }
-        match self.wire().ok().map(|w| w.kind.clone()) {
-            Some(WireKind::Slice { .. } | WireKind::Array { .. }) => self.deserialize_any(visitor),
+        match self.kind() {
+            Ok(Kind::Seq(elem)) => self.visit_seq(elem, visitor),
             _ => Err(self.mismatch("slice")),
         }
     }
     fn deserialize_tuple<V: Visitor<'de>>(mut self, len: usize, visitor: V) -> Result<V::Value> {
-        let elem = match self.wire().ok().map(|w| w.kind.clone()) {
-            Some(WireKind::Array { elem, .. } | WireKind::Slice { elem }) => elem,
+        let elem = match self.kind() {
+            Ok(Kind::Seq(elem)) => elem,
             _ if self.id == types::BYTES => {
                 let at = self.inp.offset();
                 let b = self.inp.bytes()?;
@@ -291,11 +319,7 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
         visitor: V,
     ) -> Result<V::Value> {
         if marshal_kind(len).is_some() {
-            let ok = matches!(
-                self.wire().ok().map(|w| w.kind.clone()),
-                Some(WireKind::Marshal(_))
-            );
-            if !ok {
+            if !matches!(self.kind(), Ok(Kind::Marshal)) {
                 return Err(self.mismatch(name));
             }
             let b = self.inp.bytes()?.to_vec();
@@ -313,8 +337,8 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.wire().ok().map(|w| w.kind.clone()) {
-            Some(WireKind::Map { .. } | WireKind::Struct { .. }) => self.deserialize_any(visitor),
+        match self.kind() {
+            Ok(Kind::Map(..) | Kind::Struct) => self.deserialize_any(visitor),
             _ => Err(self.mismatch("map")),
         }
     }
@@ -325,25 +349,18 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        let wt = self.wire().map_err(|_| self.mismatch(name))?;
-        match &wt.kind {
-            WireKind::Struct { fields: wire }
-                if self.top
-                    && !wire.is_empty()
-                    && !fields.is_empty()
-                    && !wire.iter().any(|f| fields.contains(&f.name.as_str())) =>
-            {
-                // Go's decodeValue: a struct sharing no field with the destination is an error.
-                Err(
-                    Error::mismatch(format!("no fields matched compiling decoder for {name}"))
-                        .at(self.inp.offset()),
-                )
-            }
-            WireKind::Struct { fields: wire } => {
-                self.nested(|d| visitor.visit_map(StructAccess::new(d.inp, wire, fields)))
-            }
-            _ => Err(self.mismatch(name)),
+        let Some(plan) = self.plan(fields) else {
+            return Err(self.mismatch(name));
+        };
+        let p = self.inp.plans.get(plan);
+        if self.top && !p.fields().is_empty() && !fields.is_empty() && !p.any_match {
+            // Go's decodeValue: a struct sharing no field with the destination is an error.
+            return Err(
+                Error::mismatch(format!("no fields matched compiling decoder for {name}"))
+                    .at(self.inp.offset()),
+            );
         }
+        self.visit_struct(plan, fields, visitor)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(

@@ -8,9 +8,7 @@
 pub(crate) mod go_types;
 pub(crate) mod trace;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
+pub(crate) use crate::hash::FastMap;
 use crate::types::{MarshalKind, TypeId, BOOL, BYTES, COMPLEX, FLOAT, INT, STRING, UINT};
 
 /// Marker length that `serialize_tuple_struct`/`deserialize_tuple_struct` use for marshaled values;
@@ -36,55 +34,6 @@ pub(crate) fn marshal_kind(len: usize) -> Option<MarshalKind> {
         _ => None,
     }
 }
-
-/// A multiply-rotate hasher for keys that come from the program, never from the stream (Rust type
-/// names, Go type strings of Rust types, type identities): the encoder looks one up for every
-/// struct value it writes, where SipHash's cost shows.
-#[derive(Default)]
-pub(crate) struct FastHasher(u64);
-
-impl FastHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FastHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let tail = chunks.remainder();
-        if !tail.is_empty() {
-            // Byte by byte: a short copy into a word would stall on reading the word back.
-            self.add(tail.iter().fold(0, |w, &b| w << 8 | u64::from(b)));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-}
-
-/// A map keyed by names the program chose (see [`FastHasher`]).
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// The Go shape of a Rust type.
 #[derive(Debug, Clone, PartialEq)]

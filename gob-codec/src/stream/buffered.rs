@@ -25,35 +25,35 @@ enum Buffered<T> {
 }
 
 /// Decodes one value from the start of `data` (stream bytes from offset `base`), which may hold
-/// less than the whole value: then the answer is [`Buffered::NeedMore`] and `types` is left as it
-/// was, so that the attempt can be repeated when more bytes arrive. Definitions are recorded in
-/// `types` only when the value is complete (and then also when it fails to decode). `buf` is
-/// scratch space, kept between calls to save allocations.
+/// less than the whole value: then the answer is [`Buffered::NeedMore`] and the definitions in
+/// `read` are left as they were, so that the attempt can be repeated when more bytes arrive.
+/// Definitions are recorded only when the value is complete (and then also when it fails to
+/// decode).
 fn decode_buffered<T>(
     data: &[u8],
     base: u64,
-    types: &mut TypeTable,
-    limits: Limits,
-    buf: &mut Vec<u8>,
+    read: &mut ReadState,
     decode: DecodeFn<T>,
 ) -> Buffered<T> {
     // A value that is cut short may already have defined types (those sent in front of it, or
     // inside it before an interface value); the retry must define them again from the same bytes,
     // so they are taken back.
-    let mark = types.mark();
+    let mark = read.types.mark();
     let mut src = BufSource {
         data,
         pos: 0,
         base,
         starved: false,
     };
-    let r = next_value(&mut src, buf, types, limits)
-        .and_then(|start| decode_value_at(&mut src, buf, types, limits, start, decode));
+    let r =
+        next_value(&mut src, read).and_then(|start| decode_value_at(&mut src, read, start, decode));
     match r {
         // A value is only trusted if no read ran out of bytes (a `Deserialize` impl could swallow
         // the error and go on).
         _ if src.starved => {
-            types.rollback(mark);
+            read.types.rollback(mark);
+            // Plans made for the definitions taken back go with them.
+            read.plans.clear();
             Buffered::NeedMore { at: src.pos }
         }
         Ok(value) => Buffered::Done {
@@ -123,14 +123,7 @@ impl StreamState {
         // buffered.
         if let Need::Whole = self.need_at(data, self.tried)? {
             let read = &mut self.read;
-            let r = decode_buffered(
-                data,
-                self.offset,
-                &mut read.types,
-                read.limits,
-                &mut read.buf,
-                decode,
-            );
+            let r = decode_buffered(data, self.offset, read, decode);
             // Keep scratch space for ordinary messages only.
             if read.buf.capacity() > KEEP_SCRATCH {
                 read.buf = Vec::new();

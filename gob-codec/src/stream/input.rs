@@ -2,11 +2,12 @@
 //! depth guard, and the next message when an interface value continues there (`WIRE.md`,
 //! "Interfaces"). Both the typed and the `Value` decoder read through it.
 
+use super::plan::Plans;
 use super::source::MessageSource;
 use super::Limits;
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::{TypeId, TypeTable, WireKind, WireType};
-use crate::wire::Reader;
+use crate::types::{self, TypeId, TypeTable, WireKind, WireType};
+use crate::wire::{self, Reader};
 
 /// The current message and everything decoding needs.
 pub(crate) struct Input<'a> {
@@ -15,16 +16,17 @@ pub(crate) struct Input<'a> {
     pub(crate) base: u64,
     pub(crate) src: &'a mut dyn MessageSource,
     pub(crate) types: &'a mut TypeTable,
+    pub(crate) plans: &'a mut Plans,
     pub(crate) limits: Limits,
     pub(crate) depth: usize,
 }
 
 macro_rules! prim {
-    ($name:ident, $t:ty) => {
+    ($name:ident, $read:ident, $t:ty) => {
         #[inline]
         pub(crate) fn $name(&mut self) -> Result<$t> {
             let mut r = self.reader();
-            let v = r.$name()?;
+            let v = r.$read()?;
             self.pos += r.position();
             Ok(v)
         }
@@ -49,14 +51,36 @@ impl<'a> Input<'a> {
         self.pos >= self.buf.len()
     }
 
-    prim!(uint, u64);
-    prim!(int, i64);
-    prim!(float, f64);
-    prim!(bool, bool);
+    prim!(uint_any, uint, u64);
+    prim!(int, int, i64);
+    prim!(float, float, f64);
+    prim!(bool, bool, bool);
+
+    /// An unsigned integer.
+    #[inline]
+    pub(crate) fn uint(&mut self) -> Result<u64> {
+        match wire::small_uint(self.buf, self.pos) {
+            Some(b) => {
+                self.pos += 1;
+                Ok(u64::from(b))
+            }
+            None => self.uint_any(),
+        }
+    }
 
     /// A length-prefixed byte string from the current message.
     #[inline]
     pub(crate) fn bytes(&mut self) -> Result<&[u8]> {
+        match wire::small_bytes(self.buf, self.pos) {
+            Some(r) => {
+                self.pos = r.end;
+                Ok(&self.buf[r])
+            }
+            None => self.bytes_any(),
+        }
+    }
+
+    fn bytes_any(&mut self) -> Result<&[u8]> {
         let start = self.pos;
         let mut r = Reader::new(&self.buf[start..], self.base + start as u64);
         let n = r.bytes()?.len();
@@ -209,6 +233,17 @@ impl<'a> Input<'a> {
             self.singleton()?;
         }
         Ok(Some((name, id)))
+    }
+
+    /// Like [`Input::check_known`], with one lookup: whether `id` is a struct type.
+    pub(crate) fn check_known_struct(&self, id: TypeId, at: u64) -> Result<bool> {
+        if id > 0 && id <= types::INTERFACE {
+            return Ok(false);
+        }
+        match self.types.get(id) {
+            Some(w) => Ok(matches!(w.kind, WireKind::Struct { .. })),
+            None => Err(Error::malformed(format!("unknown type id {id}")).at(at)),
+        }
     }
 
     /// True when `id` is a struct type (encoded without the singleton delta).

@@ -11,11 +11,13 @@
 #[cfg(feature = "tokio")]
 pub(crate) mod buffered;
 pub(crate) mod input;
+pub(crate) mod plan;
 pub(crate) mod source;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{TypeId, TypeTable};
 pub(crate) use input::Input;
+use plan::Plans;
 pub(crate) use source::{MessageSource, ReadSource, SliceSource};
 
 /// Default limit on one message's size: 64 MiB.
@@ -51,22 +53,26 @@ pub(crate) type DecodeFn<T> = fn(&mut Input<'_>, TypeId) -> Result<T>;
 /// The message that holds a value's start, positioned just after its type id.
 pub(crate) struct ValueStart {
     pub(crate) id: TypeId,
+    /// A struct value has no singleton `0` in front of it.
+    pub(crate) is_struct: bool,
     pub(crate) pos: usize,
     pub(crate) base: u64,
 }
 
-/// What one direction of a stream keeps between values: its definitions, its limits, and the
-/// buffer of the current message (kept to save allocations).
+/// What one direction of a stream keeps between values: its definitions and the typed decoder's
+/// plans for them, its limits, and the buffer of the current message (kept to save allocations).
 pub(crate) struct ReadState {
     pub(crate) types: TypeTable,
+    pub(crate) plans: Plans,
     pub(crate) limits: Limits,
-    buf: Vec<u8>,
+    pub(crate) buf: Vec<u8>,
 }
 
 impl ReadState {
     pub(crate) fn new(limits: Limits) -> Self {
         ReadState {
             types: TypeTable::new(),
+            plans: Plans::default(),
             limits,
             buf: Vec::new(),
         }
@@ -78,49 +84,44 @@ impl ReadState {
         src: &mut dyn MessageSource,
         decode: DecodeFn<T>,
     ) -> Result<T> {
-        let start = next_value(src, &mut self.buf, &mut self.types, self.limits)?;
-        decode_value_at(
+        let start = next_value(src, self)?;
+        decode_value_at(src, self, start, decode)
+    }
+
+    /// An input over the current message, from `pos`.
+    fn input<'a>(&'a mut self, src: &'a mut dyn MessageSource, pos: usize, base: u64) -> Input<'a> {
+        Input {
+            buf: &mut self.buf,
+            pos,
+            base,
             src,
-            &mut self.buf,
-            &mut self.types,
-            self.limits,
-            start,
-            decode,
-        )
+            types: &mut self.types,
+            plans: &mut self.plans,
+            limits: self.limits,
+            depth: 0,
+        }
     }
 }
 
 /// Reads messages until a value message: Go's `decodeTypeSequence(false)`.
-pub(crate) fn next_value(
-    src: &mut dyn MessageSource,
-    buf: &mut Vec<u8>,
-    types: &mut TypeTable,
-    limits: Limits,
-) -> Result<ValueStart> {
+pub(crate) fn next_value(src: &mut dyn MessageSource, st: &mut ReadState) -> Result<ValueStart> {
     let mut first = true;
     loop {
-        let base = match src.next_message(buf, limits.max_message) {
+        let base = match src.next_message(&mut st.buf, st.limits.max_message) {
             Err(e) if e.is_eof() && !first => {
                 return Err(Error::new(ErrorKind::UnexpectedEof).at(e.offset().unwrap_or(0)))
             }
             r => r?,
         };
         first = false;
-        let mut inp = Input {
-            buf: &mut *buf,
-            pos: 0,
-            base,
-            src: &mut *src,
-            types: &mut *types,
-            limits,
-            depth: 0,
-        };
+        let mut inp = st.input(&mut *src, 0, base);
         let at = inp.offset();
         let id = inp.type_id()?;
         if id >= 0 {
-            inp.check_known(id, at)?;
+            let is_struct = inp.check_known_struct(id, at)?;
             return Ok(ValueStart {
                 id,
+                is_struct,
                 pos: inp.pos,
                 base,
             });
@@ -138,22 +139,12 @@ pub(crate) fn next_value(
 /// then checks that the message is used up: the frame around every top-level value, typed or not.
 pub(crate) fn decode_value_at<T>(
     src: &mut dyn MessageSource,
-    buf: &mut Vec<u8>,
-    types: &mut TypeTable,
-    limits: Limits,
+    st: &mut ReadState,
     start: ValueStart,
     decode: DecodeFn<T>,
 ) -> Result<T> {
-    let mut inp = Input {
-        buf,
-        pos: start.pos,
-        base: start.base,
-        src,
-        types,
-        limits,
-        depth: 0,
-    };
-    if !inp.is_struct(start.id) {
+    let mut inp = st.input(src, start.pos, start.base);
+    if !start.is_struct {
         inp.singleton()?;
     }
     let v = decode(&mut inp, start.id)?;

@@ -54,13 +54,15 @@ impl<R: Read> MessageSource for ReadSource<R> {
         let Prefix::Whole { len, .. } = wire::message_len(&prefix[..n], start, max)? else {
             return Err(Error::new(ErrorKind::UnexpectedEof).at(self.offset));
         };
-        buf.clear();
         let got = if len <= SMALL_MESSAGE {
-            // Small enough to reserve outright: one exact read instead of a growing buffer.
+            // Small enough to reserve outright: one exact read instead of a growing buffer. Only
+            // what the last message did not reach is zeroed.
+            buf.truncate(len);
             buf.resize(len, 0);
             read_full(&mut self.r, buf).map_err(|e| Error::from(e).at(self.offset))?
         } else {
             // Grows with the bytes that arrive, so a large announced length costs nothing up front.
+            buf.clear();
             (&mut self.r)
                 .take(len as u64)
                 .read_to_end(buf)

@@ -1,0 +1,102 @@
+//! Where a wire struct's fields go in a destination struct, worked out once per pair of types.
+//!
+//! Struct fields are matched by name (`WIRE.md`, "Structs"). Matching them for every value costs
+//! string comparisons per field; the typed decoder instead looks up a plan per struct value, by the
+//! wire type id and the destination's field list (serde's `&'static` field names, identified by
+//! address), and reads the field mapping from it.
+
+use std::sync::Arc;
+
+use crate::hash::FastMap;
+use crate::types::{FieldDef, TypeId, TypeTable, WireKind, WireType};
+
+/// How one wire struct type's fields land in one destination's fields.
+pub(crate) struct StructPlan {
+    /// The wire type, held so that its fields can be read without touching the type table.
+    wire: Arc<WireType>,
+    /// For each wire field, the index of the destination field of the same name.
+    dest: Box<[Option<usize>]>,
+    /// Some wire field has a destination field.
+    pub(crate) any_match: bool,
+}
+
+impl StructPlan {
+    /// The wire fields, in wire order.
+    pub(crate) fn fields(&self) -> &[FieldDef] {
+        match &self.wire.kind {
+            WireKind::Struct { fields } => fields,
+            _ => &[],
+        }
+    }
+
+    /// The destination field that wire field `f` fills, if any.
+    #[inline]
+    pub(crate) fn dest(&self, f: usize) -> Option<usize> {
+        self.dest.get(f).copied().flatten()
+    }
+}
+
+/// The plans of one stream, by wire type id and destination field list.
+#[derive(Default)]
+pub(crate) struct Plans {
+    list: Vec<StructPlan>,
+    index: FastMap<(TypeId, usize, usize), usize>,
+}
+
+impl Plans {
+    /// The plan for decoding wire type `id` into a struct with fields `want` (empty for a map
+    /// destination), made on first use; `None` when `id` is not a struct type on this stream.
+    /// Plans are never dropped while a value is being decoded, so the index stays valid for it.
+    #[inline]
+    pub(crate) fn find(
+        &mut self,
+        types: &TypeTable,
+        id: TypeId,
+        want: &'static [&'static str],
+    ) -> Option<usize> {
+        let key = (id, want.as_ptr() as usize, want.len());
+        if let Some(&i) = self.index.get(&key) {
+            return Some(i);
+        }
+        self.make(types, id, want, key)
+    }
+
+    #[cold]
+    fn make(
+        &mut self,
+        types: &TypeTable,
+        id: TypeId,
+        want: &'static [&'static str],
+        key: (TypeId, usize, usize),
+    ) -> Option<usize> {
+        let wire = types.get(id)?.clone();
+        let WireKind::Struct { fields } = &wire.kind else {
+            return None;
+        };
+        let dest: Box<[Option<usize>]> = fields
+            .iter()
+            .map(|f| want.iter().position(|w| *w == f.name))
+            .collect();
+        let any_match = dest.iter().any(Option::is_some);
+        let i = self.list.len();
+        self.list.push(StructPlan {
+            wire,
+            dest,
+            any_match,
+        });
+        self.index.insert(key, i);
+        Some(i)
+    }
+
+    /// Plan `i`, as returned by [`Plans::find`].
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> &StructPlan {
+        &self.list[i]
+    }
+
+    /// Forgets every plan: the definitions they were made from were taken back.
+    pub(crate) fn clear(&mut self) {
+        self.list.clear();
+        self.index.clear();
+    }
+}

@@ -80,6 +80,19 @@ pub(crate) fn put_float(buf: &mut Vec<u8>, f: f64) {
 /// Appends a length-prefixed byte string.
 #[inline]
 pub(crate) fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
+    // Short strings into a buffer with room, the common case, stay small enough to be inlined
+    // into the serializer's loops.
+    if b.len() < 0x80 && buf.capacity() - buf.len() > b.len() {
+        buf.push(b.len() as u8);
+        buf.extend_from_slice(b);
+    } else {
+        put_long_bytes(buf, b);
+    }
+}
+
+#[cold]
+fn put_long_bytes(buf: &mut Vec<u8>, b: &[u8]) {
+    buf.reserve(MAX_UINT_LEN + b.len());
     put_uint(buf, b.len() as u64);
     buf.extend_from_slice(b);
 }

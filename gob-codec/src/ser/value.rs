@@ -67,39 +67,50 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
     type SerializeStruct = StructSer<'c, 't, 's>;
     type SerializeStructVariant = ser::Impossible<bool, Error>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result<bool> {
         wire::put_uint(self.ctx.cur(), u64::from(v));
         Ok(v)
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result<bool> {
         self.serialize_i64(i64::from(v))
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result<bool> {
         self.serialize_i64(i64::from(v))
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result<bool> {
         self.serialize_i64(i64::from(v))
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result<bool> {
         wire::put_int(self.ctx.cur(), v);
         Ok(v != 0)
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result<bool> {
         self.serialize_u64(u64::from(v))
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result<bool> {
         self.serialize_u64(u64::from(v))
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result<bool> {
         self.serialize_u64(u64::from(v))
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result<bool> {
         wire::put_uint(self.ctx.cur(), v);
         Ok(v != 0)
     }
+    #[inline]
     fn serialize_f32(self, v: f32) -> Result<bool> {
         self.serialize_f64(f64::from(v))
     }
+    #[inline]
     fn serialize_f64(self, v: f64) -> Result<bool> {
         wire::put_float(self.ctx.cur(), v);
         Ok(v != 0.0)
@@ -107,10 +118,12 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
     fn serialize_char(self, v: char) -> Result<bool> {
         self.serialize_i64(i64::from(u32::from(v)))
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Result<bool> {
         wire::put_bytes(self.ctx.cur(), v.as_bytes());
         Ok(!v.is_empty())
     }
+    #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Result<bool> {
         wire::put_bytes(self.ctx.cur(), v);
         Ok(!v.is_empty())
@@ -133,6 +146,7 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
     /// a zero value, except where its zero test does not look through the pointer: a marshaler's
     /// (`reflect.Value.IsZero` of the non-nil pointer) and a map's (not nil, so even an empty map
     /// is sent).
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<bool> {
         let always = matches!(self.shape, Shape::Marshal(..) | Shape::Map(..));
         let nonzero = value.serialize(self)?;
@@ -150,6 +164,7 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
             "unit variant {name}::{v} (interface values must be newtype variants)"
         )))
     }
+    #[inline]
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
@@ -188,9 +203,11 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
         r.map(|_| true)
     }
 
+    #[inline]
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqSer<'c, 't, 's>> {
         SeqSer::start(self, len)
     }
+    #[inline]
     fn serialize_tuple(self, len: usize) -> Result<SeqSer<'c, 't, 's>> {
         SeqSer::start(self, Some(len))
     }
@@ -218,9 +235,11 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
     ) -> Result<Self::SerializeTupleVariant> {
         Err(unsupported(&format!("tuple variant {name}::{v}")))
     }
+    #[inline]
     fn serialize_map(self, len: Option<usize>) -> Result<MapSer<'c, 't, 's>> {
         MapSer::start(self, len)
     }
+    #[inline]
     fn serialize_struct(self, name: &'static str, _len: usize) -> Result<StructSer<'c, 't, 's>> {
         let shape = self.schema.structs.get(name);
         let Some(shape) = shape else {
@@ -265,7 +284,7 @@ impl<'c, 't, 's> SeqSer<'c, 't, 's> {
     #[inline]
     fn start(s: ValueSer<'c, 't, 's>, len: Option<usize>) -> Result<Self> {
         let (elem, bytes, array) = (
-            s.elem_shape(),
+            s.elem_shape().structure(),
             s.is_bytes(),
             matches!(s.shape, Shape::Array(..)),
         );
@@ -296,7 +315,13 @@ impl<'c, 't, 's> SeqSer<'c, 't, 's> {
             self.ctx.cur().push(byte);
             return Ok(());
         }
-        value.serialize(ValueSer::new(self.ctx, self.schema, self.elem, true))?;
+        // `elem` is structured already (see `start`).
+        value.serialize(ValueSer {
+            ctx: &mut *self.ctx,
+            schema: self.schema,
+            shape: self.elem,
+            top: true,
+        })?;
         Ok(())
     }
 
@@ -317,6 +342,7 @@ impl<'c, 't, 's> SeqSer<'c, 't, 's> {
 impl ser::SerializeSeq for SeqSer<'_, '_, '_> {
     type Ok = bool;
     type Error = Error;
+    #[inline]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.element(value)
     }
@@ -328,6 +354,7 @@ impl ser::SerializeSeq for SeqSer<'_, '_, '_> {
 impl ser::SerializeTuple for SeqSer<'_, '_, '_> {
     type Ok = bool;
     type Error = Error;
+    #[inline]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.element(value)
     }

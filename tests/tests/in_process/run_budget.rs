@@ -23,7 +23,7 @@ async fn concurrent_runs_wait_for_the_output_budget_and_all_complete() {
         ..Config::default()
     };
     let g = InProcessGuest::start_with(config, queue);
-    let mut host = EventPort::bind(&g.host_path(HOST_EVENT_PORT));
+    let host = EventPort::bind(&g.host_path(HOST_EVENT_PORT));
     let rpc = g.connect_rpc().await;
 
     // Four calls of 3 MiB of stdout each: 12 MiB against a budget of 1 MiB.

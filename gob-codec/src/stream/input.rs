@@ -51,7 +51,17 @@ impl<'a> Input<'a> {
         self.pos >= self.buf.len()
     }
 
-    prim!(uint_any, uint, u64);
+    /// An unsigned integer of any length: the rare case, kept out of line so that the common one
+    /// inlines into its callers.
+    #[cold]
+    #[inline(never)]
+    fn uint_any(&mut self) -> Result<u64> {
+        let mut r = self.reader();
+        let v = r.uint()?;
+        self.pos += r.position();
+        Ok(v)
+    }
+
     prim!(int, int, i64);
     prim!(float, float, f64);
     prim!(bool, bool, bool);
@@ -80,6 +90,8 @@ impl<'a> Input<'a> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn bytes_any(&mut self) -> Result<&[u8]> {
         let start = self.pos;
         let mut r = Reader::new(&self.buf[start..], self.base + start as u64);
@@ -180,6 +192,7 @@ impl<'a> Input<'a> {
     }
 
     /// Reads a struct field delta; `None` at the terminator.
+    #[inline]
     pub(crate) fn field(&mut self, last: &mut i64, nfields: usize) -> Result<Option<usize>> {
         let start = self.offset();
         let delta = self.uint()?;
@@ -195,7 +208,7 @@ impl<'a> Input<'a> {
                 *last = n;
                 Ok(Some(n as usize))
             }
-            None => Err(Error::malformed("field numbers out of bounds").at(start)),
+            None => Err(field_out_of_bounds(start)),
         }
     }
 
@@ -253,4 +266,9 @@ impl<'a> Input<'a> {
             Some(WireKind::Struct { .. })
         )
     }
+}
+
+#[cold]
+fn field_out_of_bounds(at: u64) -> Error {
+    Error::malformed("field numbers out of bounds").at(at)
 }

@@ -112,9 +112,7 @@ impl<'i, 'a> ValueDe<'i, 'a> {
 
     fn string(&mut self) -> Result<&str> {
         self.expect(types::STRING, "string")?;
-        let at = self.inp.offset();
-        let b = self.inp.bytes()?;
-        std::str::from_utf8(b).map_err(|_| Error::malformed("string is not valid UTF-8").at(at))
+        self.inp.str()
     }
 
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
@@ -233,8 +231,7 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if self.id == types::INTERFACE {
             // A nil interface is an empty name.
-            let at = self.inp.pos;
-            if self.inp.buf.get(at) == Some(&0) {
+            if self.inp.peek() == Some(0) {
                 self.inp.pos += 1;
                 return visitor.visit_none();
             }

@@ -2,6 +2,7 @@
 //! (`AsyncDecoder`, the tokio codecs): given the buffered bytes, either a whole value, or how many
 //! more bytes complete the next message. An attempt that runs short leaves the type table as it was.
 
+use super::message::Message;
 use super::source::BufSource;
 use super::{decode_value_at, next_value, DecodeFn, Limits, ReadState};
 use crate::error::{Error, ErrorKind, Result};
@@ -125,8 +126,8 @@ impl StreamState {
             let read = &mut self.read;
             let r = decode_buffered(data, self.offset, read, decode);
             // Keep scratch space for ordinary messages only.
-            if read.buf.capacity() > KEEP_SCRATCH {
-                read.buf = Vec::new();
+            if read.msg.capacity() > KEEP_SCRATCH {
+                read.msg = Message::new();
             }
             match r {
                 Buffered::Done { value, used } => {

@@ -2,6 +2,9 @@
 //! depth guard, and the next message when an interface value continues there (`WIRE.md`,
 //! "Interfaces"). Both the typed and the `Value` decoder read through it.
 
+use std::ops::Range;
+
+use super::message::Message;
 use super::plan::Plans;
 use super::source::MessageSource;
 use super::Limits;
@@ -11,7 +14,7 @@ use crate::wire::{self, Reader};
 
 /// The current message and everything decoding needs.
 pub(crate) struct Input<'a> {
-    pub(crate) buf: &'a mut Vec<u8>,
+    pub(crate) msg: &'a mut Message,
     pub(crate) pos: usize,
     pub(crate) base: u64,
     pub(crate) src: &'a mut dyn MessageSource,
@@ -36,7 +39,7 @@ macro_rules! prim {
 impl<'a> Input<'a> {
     #[inline]
     fn reader(&self) -> Reader<'_> {
-        Reader::new(&self.buf[self.pos..], self.offset())
+        Reader::new(&self.msg.data()[self.pos..], self.offset())
     }
 
     /// Stream offset of the next byte.
@@ -48,7 +51,7 @@ impl<'a> Input<'a> {
     /// True when the current message is used up.
     #[inline]
     pub(crate) fn at_end(&self) -> bool {
-        self.pos >= self.buf.len()
+        self.pos >= self.msg.data().len()
     }
 
     /// An unsigned integer of any length: the rare case, kept out of line so that the common one
@@ -69,7 +72,7 @@ impl<'a> Input<'a> {
     /// An unsigned integer.
     #[inline]
     pub(crate) fn uint(&mut self) -> Result<u64> {
-        match wire::small_uint(self.buf, self.pos) {
+        match wire::small_uint(self.msg.data(), self.pos) {
             Some(b) => {
                 self.pos += 1;
                 Ok(u64::from(b))
@@ -81,24 +84,49 @@ impl<'a> Input<'a> {
     /// A length-prefixed byte string from the current message.
     #[inline]
     pub(crate) fn bytes(&mut self) -> Result<&[u8]> {
-        match wire::small_bytes(self.buf, self.pos) {
+        let r = self.bytes_range()?;
+        Ok(&self.msg.data()[r])
+    }
+
+    /// A length-prefixed UTF-8 string from the current message.
+    #[inline]
+    pub(crate) fn str(&mut self) -> Result<&str> {
+        let at = self.offset();
+        let r = self.bytes_range()?;
+        self.msg.check_text(r.start);
+        match self.msg.text(r.clone()) {
+            Some(s) => Ok(s),
+            None => std::str::from_utf8(&self.msg.data()[r]).map_err(|_| not_utf8(at)),
+        }
+    }
+
+    /// Where the next length-prefixed byte string lies in the message; reads past it.
+    #[inline]
+    fn bytes_range(&mut self) -> Result<Range<usize>> {
+        match wire::small_bytes(self.msg.data(), self.pos) {
             Some(r) => {
                 self.pos = r.end;
-                Ok(&self.buf[r])
+                Ok(r)
             }
-            None => self.bytes_any(),
+            None => self.bytes_range_any(),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn bytes_any(&mut self) -> Result<&[u8]> {
+    fn bytes_range_any(&mut self) -> Result<Range<usize>> {
         let start = self.pos;
-        let mut r = Reader::new(&self.buf[start..], self.base + start as u64);
+        let mut r = Reader::new(&self.msg.data()[start..], self.base + start as u64);
         let n = r.bytes()?.len();
         let used = r.position();
         self.pos += used;
-        Ok(&self.buf[start + used - n..start + used])
+        Ok(start + used - n..start + used)
+    }
+
+    /// The next byte, if any, without reading it.
+    #[inline]
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.msg.data().get(self.pos).copied()
     }
 
     /// An element count; capacity reserved for it is capped by the bytes left in this message.
@@ -107,7 +135,7 @@ impl<'a> Input<'a> {
         let n = self.uint()?;
         let n = usize::try_from(n)
             .map_err(|_| Error::malformed(format!("{what} count {n} too large")).at(start))?;
-        let left = self.buf.len() - self.pos;
+        let left = self.msg.data().len() - self.pos;
         Ok((n, n.min(left)))
     }
 
@@ -130,7 +158,9 @@ impl<'a> Input<'a> {
 
     /// Replaces the current message with the next one from the source.
     pub(crate) fn next_message(&mut self) -> Result<()> {
-        let base = self.src.next_message(self.buf, self.limits.max_message)?;
+        let base = self
+            .src
+            .next_message(self.msg.refill(), self.limits.max_message)?;
         self.base = base;
         self.pos = 0;
         Ok(())
@@ -271,4 +301,9 @@ impl<'a> Input<'a> {
 #[cold]
 fn field_out_of_bounds(at: u64) -> Error {
     Error::malformed("field numbers out of bounds").at(at)
+}
+
+#[cold]
+fn not_utf8(at: u64) -> Error {
+    Error::malformed("string is not valid UTF-8").at(at)
 }

@@ -11,12 +11,14 @@
 #[cfg(feature = "tokio")]
 pub(crate) mod buffered;
 pub(crate) mod input;
+pub(crate) mod message;
 pub(crate) mod plan;
 pub(crate) mod source;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{TypeId, TypeTable};
 pub(crate) use input::Input;
+use message::Message;
 use plan::Plans;
 pub(crate) use source::{MessageSource, ReadSource, SliceSource};
 
@@ -65,7 +67,7 @@ pub(crate) struct ReadState {
     pub(crate) types: TypeTable,
     pub(crate) plans: Plans,
     pub(crate) limits: Limits,
-    pub(crate) buf: Vec<u8>,
+    pub(crate) msg: Message,
 }
 
 impl ReadState {
@@ -74,7 +76,7 @@ impl ReadState {
             types: TypeTable::new(),
             plans: Plans::default(),
             limits,
-            buf: Vec::new(),
+            msg: Message::new(),
         }
     }
 
@@ -91,7 +93,7 @@ impl ReadState {
     /// An input over the current message, from `pos`.
     fn input<'a>(&'a mut self, src: &'a mut dyn MessageSource, pos: usize, base: u64) -> Input<'a> {
         Input {
-            buf: &mut self.buf,
+            msg: &mut self.msg,
             pos,
             base,
             src,
@@ -107,7 +109,7 @@ impl ReadState {
 pub(crate) fn next_value(src: &mut dyn MessageSource, st: &mut ReadState) -> Result<ValueStart> {
     let mut first = true;
     loop {
-        let base = match src.next_message(&mut st.buf, st.limits.max_message) {
+        let base = match src.next_message(st.msg.refill(), st.limits.max_message) {
             Err(e) if e.is_eof() && !first => {
                 return Err(Error::new(ErrorKind::UnexpectedEof).at(e.offset().unwrap_or(0)))
             }

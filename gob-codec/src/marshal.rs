@@ -8,7 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde::ser::SerializeTupleStruct;
 use serde::{Deserializer, Serializer};
 
@@ -81,28 +81,45 @@ impl serde::Serialize for RawBytes<'_> {
     }
 }
 
-struct ByteBuf(Vec<u8>);
+/// The bytes part of a marshaled value, unmarshaled as soon as it is handed over, so that bytes a
+/// deserializer lends are not copied first.
+struct Unmarshal<T> {
+    /// The marker's zero flag: with no bytes, the zero value.
+    zero: bool,
+    t: PhantomData<T>,
+}
 
-impl<'de> serde::Deserialize<'de> for ByteBuf {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ByteBuf;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("bytes")
-            }
-            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<ByteBuf, E> {
-                Ok(ByteBuf(v.to_vec()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<ByteBuf, A::Error> {
-                let mut v = Vec::new();
-                while let Some(b) = a.next_element::<u8>()? {
-                    v.push(b);
-                }
-                Ok(ByteBuf(v))
-            }
+impl<T: GoMarshal> Unmarshal<T> {
+    fn finish<E: de::Error>(&self, b: &[u8]) -> Result<T, E> {
+        if self.zero && b.is_empty() {
+            // A field the stream omitted because it was zero.
+            return Ok(T::zero());
         }
-        d.deserialize_byte_buf(V)
+        T::unmarshal(b).map_err(|e| de::Error::custom(format!("{}: {e}", T::GO_TYPE)))
+    }
+}
+
+impl<'de, T: GoMarshal> DeserializeSeed<'de> for Unmarshal<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_byte_buf(self)
+    }
+}
+
+impl<'de, T: GoMarshal> Visitor<'de> for Unmarshal<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("bytes")
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<T, E> {
+        self.finish(v)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<T, A::Error> {
+        let mut v = Vec::new();
+        while let Some(b) = a.next_element::<u8>()? {
+            v.push(b);
+        }
+        self.finish(&v)
     }
 }
 
@@ -117,13 +134,10 @@ impl<'de, T: GoMarshal> Visitor<'de> for MarshalVisitor<T> {
         let zero: bool = a
             .next_element()?
             .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-        let ByteBuf(b) = a
-            .next_element()?
-            .ok_or_else(|| de::Error::invalid_length(1, &self))?;
-        if zero && b.is_empty() {
-            // A field the stream omitted because it was zero.
-            return Ok(T::zero());
-        }
-        T::unmarshal(&b).map_err(|e| de::Error::custom(format!("{}: {e}", T::GO_TYPE)))
+        a.next_element_seed(Unmarshal {
+            zero,
+            t: PhantomData,
+        })?
+        .ok_or_else(|| de::Error::invalid_length(1, &self))
     }
 }

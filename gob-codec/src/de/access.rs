@@ -241,19 +241,19 @@ impl<'de> de::VariantAccess<'de> for Interface<'_, '_> {
 
 /// The parts of a marshaled value as the marker tuple struct sees them: (is_zero, bytes); decoding
 /// does not know zero-ness and says `false`.
-pub(super) struct MarshalSeq {
+pub(super) struct MarshalSeq<'b> {
     pub(super) step: u8,
-    pub(super) bytes: Vec<u8>,
+    pub(super) bytes: &'b [u8],
 }
 
-impl<'de> de::SeqAccess<'de> for MarshalSeq {
+impl<'de> de::SeqAccess<'de> for MarshalSeq<'_> {
     type Error = Error;
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         self.step += 1;
         match self.step {
             1 => seed.deserialize(false.into_deserializer()).map(Some),
             2 => seed
-                .deserialize(de::value::BytesDeserializer::<Error>::new(&self.bytes))
+                .deserialize(de::value::BytesDeserializer::<Error>::new(self.bytes))
                 .map(Some),
             _ => Ok(None),
         }

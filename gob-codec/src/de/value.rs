@@ -319,8 +319,8 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
             if !matches!(self.kind(), Ok(Kind::Marshal)) {
                 return Err(self.mismatch(name));
             }
-            let b = self.inp.bytes()?.to_vec();
-            return visitor.visit_seq(MarshalSeq { step: 0, bytes: b });
+            let bytes = self.inp.bytes()?;
+            return visitor.visit_seq(MarshalSeq { step: 0, bytes });
         }
         if len == COMPLEX_LEN {
             self.expect(types::COMPLEX, "complex128")?;

@@ -78,9 +78,9 @@ pub(super) struct StructAccess<'i, 'a> {
     plan: usize,
     nfields: usize,
     want: &'static [&'static str],
-    /// Which destination fields the stream sent (bit `i` for field `i`; fields past 128 are
+    /// Which destination fields the stream sent (bit `i` for field `i`; fields from 64 on are
     /// tracked in `seen_more`).
-    seen: u128,
+    seen: u64,
     seen_more: Vec<bool>,
     last: i64,
     current: Option<usize>,
@@ -97,7 +97,7 @@ impl<'i, 'a> StructAccess<'i, 'a> {
             nfields,
             want,
             seen: 0,
-            seen_more: vec![false; want.len().saturating_sub(128)],
+            seen_more: vec![false; want.len().saturating_sub(64)],
             last: -1,
             current: None,
             done: false,
@@ -129,6 +129,18 @@ impl<'de> de::MapAccess<'de> for StructAccess<'_, '_> {
         self.current = None;
         while self.zero_next < self.want.len() {
             let i = self.zero_next;
+            if i < 64 {
+                // The next field below 64 not sent, found in the bits at once.
+                let limit = self.want.len().min(64);
+                let unseen = !self.seen & low_bits(limit) & !low_bits(i);
+                if unseen == 0 {
+                    self.zero_next = limit;
+                    continue;
+                }
+                let j = unseen.trailing_zeros() as usize;
+                self.zero_next = j + 1;
+                return seed.deserialize(self.want[j].into_deserializer()).map(Some);
+            }
             self.zero_next += 1;
             if !is_seen(self.seen, &self.seen_more, i) {
                 let name: &str = self.want[i];
@@ -161,8 +173,8 @@ impl<'de> de::MapAccess<'de> for StructAccess<'_, '_> {
     }
 }
 
-fn mark_seen(bits: &mut u128, more: &mut [bool], i: usize) {
-    match i.checked_sub(128) {
+fn mark_seen(bits: &mut u64, more: &mut [bool], i: usize) {
+    match i.checked_sub(64) {
         None => *bits |= 1 << i,
         Some(j) => {
             if let Some(b) = more.get_mut(j) {
@@ -172,10 +184,19 @@ fn mark_seen(bits: &mut u128, more: &mut [bool], i: usize) {
     }
 }
 
-fn is_seen(bits: u128, more: &[bool], i: usize) -> bool {
-    match i.checked_sub(128) {
+fn is_seen(bits: u64, more: &[bool], i: usize) -> bool {
+    match i.checked_sub(64) {
         None => bits & (1 << i) != 0,
         Some(j) => more.get(j).copied().unwrap_or(false),
+    }
+}
+
+/// The bits below `n` (all of them from 64 on).
+fn low_bits(n: usize) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1 << n) - 1
     }
 }
 

@@ -179,7 +179,9 @@ impl WireType {
                 match (f, g) {
                     (_, 0) => read_common(r, &mut name, &mut id)?,
                     (2, 1) => {
+                        // The count is bounded by the bytes left (two per field at least).
                         let n = r.count("struct field", 2)?;
+                        fields.reserve_exact(n);
                         for _ in 0..n {
                             let mut fd = FieldDef {
                                 name: String::new(),

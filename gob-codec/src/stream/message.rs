@@ -90,6 +90,7 @@ impl Message {
     }
 
     /// Bytes allocated for bodies.
+    #[cfg(feature = "tokio")]
     pub(crate) fn capacity(&self) -> usize {
         self.bytes.capacity().max(self.text.capacity())
     }

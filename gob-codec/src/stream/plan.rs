@@ -95,6 +95,7 @@ impl Plans {
     }
 
     /// Forgets every plan: the definitions they were made from were taken back.
+    #[cfg(feature = "tokio")]
     pub(crate) fn clear(&mut self) {
         self.list.clear();
         self.index.clear();

@@ -342,10 +342,66 @@ impl Hasher for IdHasher {
     }
 }
 
+/// Ids below `FIRST_USER_ID + DENSE` are kept in a Vec: encoders hand ids out in order from 64
+/// (every Go encoder does), and every value decoded looks its type up. Others go in a map, so that
+/// a stream's choice of ids never sizes an allocation beyond this.
+const DENSE: usize = 1024;
+
+/// Definitions by id.
+#[derive(Debug, Clone, Default)]
+struct Defs {
+    dense: Vec<Option<Arc<WireType>>>,
+    sparse: HashMap<TypeId, Arc<WireType>, BuildHasherDefault<IdHasher>>,
+}
+
+impl Defs {
+    #[inline]
+    fn slot(id: TypeId) -> Option<usize> {
+        let i = usize::try_from(id.checked_sub(FIRST_USER_ID)?).ok()?;
+        (i < DENSE).then_some(i)
+    }
+
+    #[inline]
+    fn get(&self, id: TypeId) -> Option<&Arc<WireType>> {
+        match Self::slot(id) {
+            Some(i) => self.dense.get(i)?.as_ref(),
+            None => self.sparse.get(&id),
+        }
+    }
+
+    fn insert(&mut self, id: TypeId, wt: Arc<WireType>) {
+        match Self::slot(id) {
+            Some(i) => {
+                if self.dense.len() <= i {
+                    self.dense.resize(i + 1, None);
+                }
+                self.dense[i] = Some(wt);
+            }
+            None => {
+                self.sparse.insert(id, wt);
+            }
+        }
+    }
+
+    #[cfg(feature = "tokio")]
+    fn remove(&mut self, id: TypeId) {
+        match Self::slot(id) {
+            Some(i) => {
+                if let Some(d) = self.dense.get_mut(i) {
+                    *d = None;
+                }
+            }
+            None => {
+                self.sparse.remove(&id);
+            }
+        }
+    }
+}
+
 /// The types one direction of a stream has defined so far.
 #[derive(Debug, Clone, Default)]
 pub struct TypeTable {
-    defs: HashMap<TypeId, Arc<WireType>, BuildHasherDefault<IdHasher>>,
+    defs: Defs,
     order: Vec<TypeId>,
 }
 
@@ -362,7 +418,7 @@ impl TypeTable {
                 "type id {id} redefines a predefined or reserved type"
             )));
         }
-        if self.defs.contains_key(&id) {
+        if self.defs.get(id).is_some() {
             return Err(Error::malformed(format!(
                 "duplicate type received: id {id}"
             )));
@@ -384,13 +440,14 @@ impl TypeTable {
     #[cfg(feature = "tokio")]
     pub(crate) fn rollback(&mut self, mark: usize) {
         for id in self.order.drain(mark.min(self.order.len())..) {
-            self.defs.remove(&id);
+            self.defs.remove(id);
         }
     }
 
     /// The definition of a user id, if received.
+    #[inline]
     pub fn get(&self, id: TypeId) -> Option<&Arc<WireType>> {
-        self.defs.get(&id)
+        self.defs.get(id)
     }
 
     /// User ids in the order their definitions arrived.
@@ -400,7 +457,7 @@ impl TypeTable {
 
     /// True when `id` is predefined or has been defined on this stream.
     pub fn is_known(&self, id: TypeId) -> bool {
-        (id > 0 && id <= INTERFACE) || self.defs.contains_key(&id)
+        (id > 0 && id <= INTERFACE) || self.defs.get(id).is_some()
     }
 
     /// A readable Go-like name for `id` (for errors and dumps).
@@ -408,7 +465,7 @@ impl TypeTable {
         if let Some(n) = builtin_name(id) {
             return n.to_owned();
         }
-        match self.defs.get(&id) {
+        match self.defs.get(id) {
             Some(wt) if !wt.name.is_empty() => wt.name.clone(),
             Some(wt) => match &wt.kind {
                 WireKind::Array { elem, len } => format!("[{len}]{}", self.short(*elem)),
@@ -424,7 +481,7 @@ impl TypeTable {
     }
 
     fn short(&self, id: TypeId) -> String {
-        match self.defs.get(&id) {
+        match self.defs.get(id) {
             Some(wt) if !wt.name.is_empty() => wt.name.clone(),
             Some(_) => format!("#{id}"),
             None => builtin_name(id).map_or_else(|| format!("#{id}"), str::to_owned),

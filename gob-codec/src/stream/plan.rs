@@ -36,11 +36,20 @@ impl StructPlan {
     }
 }
 
+/// Key of a plan: the wire type id and the address and length of the destination's field list.
+type Key = (TypeId, usize, usize);
+
+/// Slots of the cache in front of the map (a power of two).
+const RECENT: usize = 16;
+
 /// The plans of one stream, by wire type id and destination field list.
 #[derive(Default)]
 pub(crate) struct Plans {
     list: Vec<StructPlan>,
-    index: FastMap<(TypeId, usize, usize), usize>,
+    index: FastMap<Key, usize>,
+    /// The last plan found for each id modulo `RECENT`: a stream's ids are small and consecutive,
+    /// so the struct types a value holds rarely share a slot, and a hit costs no hashing.
+    recent: [Option<(Key, usize)>; RECENT],
 }
 
 impl Plans {
@@ -55,10 +64,18 @@ impl Plans {
         want: &'static [&'static str],
     ) -> Option<usize> {
         let key = (id, want.as_ptr() as usize, want.len());
-        if let Some(&i) = self.index.get(&key) {
-            return Some(i);
+        let slot = id as usize % RECENT;
+        if let Some((k, i)) = self.recent[slot] {
+            if k == key {
+                return Some(i);
+            }
         }
-        self.make(types, id, want, key)
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => self.make(types, id, want, key)?,
+        };
+        self.recent[slot] = Some((key, i));
+        Some(i)
     }
 
     #[cold]
@@ -67,7 +84,7 @@ impl Plans {
         types: &TypeTable,
         id: TypeId,
         want: &'static [&'static str],
-        key: (TypeId, usize, usize),
+        key: Key,
     ) -> Option<usize> {
         let wire = types.get(id)?.clone();
         let WireKind::Struct { fields } = &wire.kind else {
@@ -99,5 +116,6 @@ impl Plans {
     pub(crate) fn clear(&mut self) {
         self.list.clear();
         self.index.clear();
+        self.recent = [None; RECENT];
     }
 }

@@ -12,9 +12,12 @@ use crate::types::{FieldDef, TypeId, TypeTable, WireKind, WireType};
 
 /// How one wire struct type's fields land in one destination's fields.
 pub(crate) struct StructPlan {
+    key: Key,
     /// The wire type, held so that its fields can be read without touching the type table.
     wire: Arc<WireType>,
-    /// For each wire field, the index of the destination field of the same name.
+    /// For each wire field, the index of the destination field of the same name; empty when
+    /// that is the wire field's own index for every field (the same struct on both ends, the usual
+    /// case), which saves an allocation per plan.
     dest: Box<[Option<usize>]>,
     /// Some wire field has a destination field.
     pub(crate) any_match: bool,
@@ -32,6 +35,9 @@ impl StructPlan {
     /// The destination field that wire field `f` fills, if any.
     #[inline]
     pub(crate) fn dest(&self, f: usize) -> Option<usize> {
+        if self.dest.is_empty() {
+            return Some(f);
+        }
         self.dest.get(f).copied().flatten()
     }
 }
@@ -40,12 +46,17 @@ impl StructPlan {
 type Key = (TypeId, usize, usize);
 
 /// Slots of the cache in front of the map (a power of two).
-const RECENT: usize = 16;
+const RECENT: usize = 8;
+
+/// Up to this many plans are found by a scan of the list; the map is built beyond, so that a
+/// stream with few struct types (most) allocates none.
+const LINEAR: usize = 16;
 
 /// The plans of one stream, by wire type id and destination field list.
 #[derive(Default)]
 pub(crate) struct Plans {
     list: Vec<StructPlan>,
+    /// Empty while the list is short.
     index: FastMap<Key, usize>,
     /// The last plan found for each id modulo `RECENT`: a stream's ids are small and consecutive,
     /// so the struct types a value holds rarely share a slot, and a hit costs no hashing.
@@ -70,8 +81,13 @@ impl Plans {
                 return Some(i);
             }
         }
-        let i = match self.index.get(&key) {
-            Some(&i) => i,
+        let known = if self.list.len() <= LINEAR {
+            self.list.iter().position(|p| p.key == key)
+        } else {
+            self.index.get(&key).copied()
+        };
+        let i = match known {
+            Some(i) => i,
             None => self.make(types, id, want, key)?,
         };
         self.recent[slot] = Some((key, i));
@@ -90,18 +106,36 @@ impl Plans {
         let WireKind::Struct { fields } = &wire.kind else {
             return None;
         };
-        let dest: Box<[Option<usize>]> = fields
-            .iter()
-            .map(|f| want.iter().position(|w| *w == f.name))
-            .collect();
-        let any_match = dest.iter().any(Option::is_some);
+        let same = fields.len() == want.len() && fields.iter().zip(want).all(|(f, w)| f.name == *w);
+        let (dest, any_match): (Box<[Option<usize>]>, bool) = if same {
+            (Box::default(), !fields.is_empty())
+        } else {
+            let dest: Box<[_]> = fields
+                .iter()
+                .map(|f| want.iter().position(|w| *w == f.name))
+                .collect();
+            let any = dest.iter().any(Option::is_some);
+            (dest, any)
+        };
         let i = self.list.len();
         self.list.push(StructPlan {
+            key,
             wire,
             dest,
             any_match,
         });
-        self.index.insert(key, i);
+        if self.list.len() > LINEAR {
+            if self.index.is_empty() {
+                self.index = self
+                    .list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.key, i))
+                    .collect();
+            } else {
+                self.index.insert(key, i);
+            }
+        }
         Some(i)
     }
 

@@ -54,15 +54,18 @@ impl<R: Read> MessageSource for ReadSource<R> {
         let Prefix::Whole { len, .. } = wire::message_len(&prefix[..n], start, max)? else {
             return Err(Error::new(ErrorKind::UnexpectedEof).at(self.offset));
         };
-        let got = if len <= SMALL_MESSAGE {
-            // Small enough to reserve outright: one exact read instead of a growing buffer. Only
-            // what the last message did not reach is zeroed.
+        let got = if buf.len() >= len {
+            // The buffer of an earlier message is long enough: read over it, zeroing nothing.
             buf.truncate(len);
-            buf.resize(len, 0);
             read_full(&mut self.r, buf).map_err(|e| Error::from(e).at(self.offset))?
         } else {
-            // Grows with the bytes that arrive, so a large announced length costs nothing up front.
+            // Read into spare capacity, which is not zeroed first. A small message's room is
+            // reserved outright; a larger one grows with the bytes that arrive, so a large
+            // announced length costs nothing up front.
             buf.clear();
+            if len <= SMALL_MESSAGE {
+                buf.reserve_exact(len);
+            }
             (&mut self.r)
                 .take(len as u64)
                 .read_to_end(buf)

@@ -108,6 +108,8 @@ impl<'i, 'a> StructAccess<'i, 'a> {
 
 impl<'de> de::MapAccess<'de> for StructAccess<'_, '_> {
     type Error = Error;
+    // Called once per field by a derived visitor's loop, for little work: the call cost as much.
+    #[inline(always)]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
         if !self.done {
             match self.inp.field(&mut self.last, self.nfields)? {

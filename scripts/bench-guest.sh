@@ -9,11 +9,12 @@
 # is better, and whether the Rust guest is at least as good. interop-go/cmd/guestbench/doc.go
 # explains every metric.
 # Usage: scripts/bench-guest.sh [quick] [guestbench flags, e.g. -json out.json -metrics tcp,rss]
-#   quick: -quick (smaller sizes and counts) and 2 rounds instead of 5.
+#   quick: -quick (smaller sizes and counts) and 2 rounds instead of 6 (an even count: each guest
+#   goes first equally often).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-rounds=5
+rounds=6
 flags=()
 if [ "${1:-}" = quick ]; then
   rounds=2

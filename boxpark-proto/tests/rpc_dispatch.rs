@@ -218,3 +218,34 @@ async fn an_inline_call_that_waits_goes_on_and_one_that_panics_is_answered() {
         .unwrap();
     assert_eq!(again.S, "after");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn concurrent_calls_of_a_client_leave_in_few_writes() {
+    let (a, b) = UnixStream::pair().unwrap();
+    tokio::spawn(async move { inline_server().serve(a, ()).await });
+    let writes = Arc::new(AtomicUsize::new(0));
+    let client = boxpark_proto::rpc::Client::new(CountingWrites {
+        inner: b,
+        writes: writes.clone(),
+    });
+    let calls = (0..20).map(|n| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let args = EchoArgs {
+                S: format!("call {n}"),
+                N: n,
+            };
+            let reply: EchoReply = client.call("Test.Echo", &args).await.unwrap();
+            assert_eq!(reply.N, n);
+        })
+    });
+    let calls: Vec<_> = calls.collect();
+    tokio::time::timeout(LIMIT, futures::future::join_all(calls))
+        .await
+        .expect("timed out")
+        .into_iter()
+        .for_each(|r| r.unwrap());
+    let writes = writes.load(Ordering::SeqCst);
+    // The first call is written at once; the others, pushed while it is in flight, together.
+    assert!(writes <= 5, "{writes} writes for 20 calls");
+}

@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
-use super::outbox::{Extra, Outbox};
+use super::outbox::{Extra, Outbox, State};
 use super::{Error, Request, Response, READ_BUFFER};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -198,7 +198,7 @@ impl Client {
         R: DeserializeOwned + Send + 'static,
     {
         let shared = &self.inner.shared;
-        let rx = shared.out.push_async(|st| {
+        let encode = |st: &mut State<NextSeq>| {
             let seq = st.extra.0;
             let (tx, rx) = oneshot::channel();
             {
@@ -228,8 +228,16 @@ impl Client {
                 });
             }
             Ok(rx)
-        });
-        let rx = match rx.await {
+        };
+        // With other calls in flight, their requests are likely being pushed too: the flusher
+        // writes them together. A lone call is written at once.
+        let others_pending = !lock(&shared.calls).pending.is_empty();
+        let rx = if others_pending {
+            shared.out.push_later(encode)
+        } else {
+            shared.out.push_async(encode).await
+        };
+        let rx = match rx {
             Ok(queued) => queued?,
             // Writing has failed; the flusher is closing the client with the error.
             Err(_) => {

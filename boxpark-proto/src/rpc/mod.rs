@@ -53,7 +53,8 @@
 //!   `rpc: <method> panicked: <message>` and the server goes on (Go's server would crash the
 //!   process).
 //! - Client: sequence numbers start at 0 and the requests are written in that order; any number of
-//!   tasks may call at once over one connection. A reply's `Error` becomes [`Error::Server`] and its
+//!   tasks may call at once over one connection. A call made while others are in flight leaves
+//!   its writing to the connection's writer task, so that concurrent requests go out together. A reply's `Error` becomes [`Error::Server`] and its
 //!   body (the empty struct) is read and discarded. When the connection breaks, every pending call
 //!   and every later one fails with [`Error::ConnectionClosed`] and the cause.
 //!

@@ -126,6 +126,21 @@ impl<X: Extra> Outbox<X> {
         Ok(r)
     }
 
+    /// [`Outbox::push`] that leaves the writing to the flusher, so that what other senders push
+    /// before it runs goes out in the same write: for a sender that knows others are active.
+    pub fn push_later<R>(&self, f: impl FnOnce(&mut State<X>) -> R) -> Result<R, Failed> {
+        let mut st = lock(&self.state);
+        if st.failed.is_some() {
+            return Err(Failed);
+        }
+        let r = f(&mut st);
+        if !st.busy && !st.enc.get_ref().is_empty() {
+            st.busy = true;
+            self.wake.notify_one();
+        }
+        Ok(r)
+    }
+
     /// Writes what is buffered unless the flusher is at work, as far as the connection takes it
     /// without waiting; hands the rest (or a failure) to the flusher.
     fn write_now(&self, st: &mut State<X>, cx: &mut Context<'_>) {

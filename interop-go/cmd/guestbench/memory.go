@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"time"
 
 	"boxpark.dev/interop-go/contract"
@@ -22,43 +21,9 @@ const (
 	fdDrainWait = 10 * time.Second
 )
 
-// echoServer is a loopback TCP server that writes back what it reads.
-type echoServer struct {
-	ln    net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-}
-
-func listenEcho() (*echoServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s := &echoServer{ln: ln, conns: map[net.Conn]struct{}{}}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[c] = struct{}{}
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				echo(c)
-				s.mu.Lock()
-				delete(s.conns, c)
-				s.mu.Unlock()
-				c.Close()
-			}()
-		}
-	}()
-	return s, nil
+// listenEcho is a loopback TCP server that writes back what it reads.
+func listenEcho() (*connServer, error) {
+	return serveConns("tcp", "127.0.0.1:0", echo)
 }
 
 // echo copies c to itself until EOF or an error, with a small buffer (not
@@ -77,18 +42,6 @@ func echo(c net.Conn) {
 			return
 		}
 	}
-}
-
-func (s *echoServer) addr() string { return s.ln.Addr().String() }
-
-func (s *echoServer) close() {
-	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
 }
 
 func runRSS(ctx context.Context, b *bench, spec guestSpec) (map[string]float64, error) {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"boxpark.dev/interop-go/contract"
@@ -48,60 +47,26 @@ func drain(r io.Reader) count {
 
 // sink accepts connections and drains each, sending its count on counts.
 type sink struct {
-	ln     net.Listener
+	*connServer
 	counts chan count
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
 }
 
 func listenSink(network, address string) (*sink, error) {
-	ln, err := net.Listen(network, address)
+	counts := make(chan count, 16)
+	srv, err := serveConns(network, address, func(c net.Conn) {
+		n := drain(c)
+		// Closed before the count goes out, as the sender's time ends at the
+		// count (serveConns closes it again, harmlessly).
+		c.Close()
+		select {
+		case counts <- n:
+		default: // nobody waits for it any more
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	s := &sink{ln: ln, counts: make(chan count, 16), conns: map[net.Conn]struct{}{}}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[c] = struct{}{}
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				n := drain(c)
-				s.mu.Lock()
-				delete(s.conns, c)
-				s.mu.Unlock()
-				c.Close()
-				select {
-				case s.counts <- n:
-				default: // nobody waits for it any more
-				}
-			}()
-		}
-	}()
-	return s, nil
-}
-
-func (s *sink) addr() string { return s.ln.Addr().String() }
-
-// close stops listening, closes the connections still open and waits for
-// the goroutines.
-func (s *sink) close() {
-	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
+	return &sink{connServer: srv, counts: counts}, nil
 }
 
 // push writes total bytes to conn in 64 KiB writes, half-closes it, and

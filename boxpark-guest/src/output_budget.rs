@@ -9,7 +9,7 @@
 //! would deadlock them): the guest holds at most the budget plus one call's limit.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
@@ -24,7 +24,6 @@ pub struct OutputBudget {
     state: Mutex<State>,
     /// Memory came back, or the oldest call changed.
     changed: Notify,
-    next_call: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -32,6 +31,8 @@ struct State {
     used: usize,
     /// The calls holding a [`CallBudget`], oldest first.
     calls: BTreeSet<u64>,
+    /// The id of the next call.
+    next_call: u64,
     /// A call is waiting (a warning was logged for this episode).
     pressure: bool,
 }
@@ -43,13 +44,7 @@ impl OutputBudget {
             limit,
             state: Mutex::new(State::default()),
             changed: Notify::new(),
-            next_call: AtomicU64::new(0),
         })
-    }
-
-    /// The budget's size in bytes.
-    pub fn limit(&self) -> usize {
-        self.limit
     }
 
     /// Bytes held by all calls now.
@@ -59,8 +54,11 @@ impl OutputBudget {
 
     /// A new call's share: it holds nothing yet; what it takes comes back when it is dropped.
     pub fn call(self: &Arc<Self>) -> CallBudget {
-        let id = self.next_call.fetch_add(1, Ordering::Relaxed);
-        self.lock().calls.insert(id);
+        let mut st = self.lock();
+        let id = st.next_call;
+        st.next_call += 1;
+        st.calls.insert(id);
+        drop(st);
         CallBudget {
             budget: self.clone(),
             id,

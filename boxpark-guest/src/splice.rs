@@ -69,7 +69,7 @@ async fn one_way(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u
         Ok(pipe) => pipe,
         Err(e) => {
             tracing::debug!(error = %e, "splice: no pipe; copying through a buffer");
-            return copy(from, to, 0).await;
+            return copy(from, to).await;
         }
     };
     let flags = SpliceFFlags::SPLICE_F_MOVE | SpliceFFlags::SPLICE_F_NONBLOCK;
@@ -84,7 +84,7 @@ async fn one_way(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u
             Ok(n) => n,
             Err(e) if total == 0 && e.raw_os_error() == Some(libc::EINVAL) => {
                 tracing::debug!("splice: not supported by this socket; copying through a buffer");
-                return copy(from, to, 0).await;
+                return copy(from, to).await;
             }
             Err(e) => return Err(e),
         };
@@ -101,10 +101,11 @@ async fn one_way(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u
     Ok(total)
 }
 
-/// [`one_way`] through a buffer in user space, for what cannot be spliced; `total` bytes went
-/// before.
-async fn copy(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>, mut total: u64) -> io::Result<u64> {
+/// [`one_way`] through a buffer in user space, for what cannot be spliced (from the start: no
+/// byte has moved yet).
+async fn copy(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u64> {
     let mut buf = vec![0u8; FALLBACK_BUFFER];
+    let mut total = 0u64;
     loop {
         let n = when_ready(from, Ready::Read, |fd| {
             nix::unistd::read(fd.as_raw_fd(), &mut buf)
@@ -232,7 +233,7 @@ mod tests {
             src.shutdown().await.expect("shutdown");
             src
         });
-        let copying = async { copy(&from, &to, 0).await };
+        let copying = async { copy(&from, &to).await };
         let mut got = Vec::new();
         let (copied, read) = tokio::join!(copying, dst.read_to_end(&mut got));
         read.expect("read to the half-close");

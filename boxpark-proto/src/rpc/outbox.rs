@@ -115,11 +115,7 @@ impl<X: Extra> Outbox<X> {
         cx: &mut Context<'_>,
         f: impl FnOnce(&mut State<X>) -> R,
     ) -> Result<R, Failed> {
-        let mut st = lock(&self.state);
-        if st.failed.is_some() {
-            return Err(Failed);
-        }
-        let r = f(&mut st);
+        let (mut st, r) = self.encode(f)?;
         if !st.corked {
             self.write_now(&mut st, cx);
         }
@@ -129,16 +125,30 @@ impl<X: Extra> Outbox<X> {
     /// [`Outbox::push`] that leaves the writing to the flusher, so that what other senders push
     /// before it runs goes out in the same write: for a sender that knows others are active.
     pub fn push_later<R>(&self, f: impl FnOnce(&mut State<X>) -> R) -> Result<R, Failed> {
+        let (mut st, r) = self.encode(f)?;
+        if !st.busy && !st.enc.get_ref().is_empty() {
+            self.hand_to_flusher(&mut st);
+        }
+        Ok(r)
+    }
+
+    /// Runs `f` under the lock, unless writing has failed; the lock is kept for the write.
+    fn encode<R>(
+        &self,
+        f: impl FnOnce(&mut State<X>) -> R,
+    ) -> Result<(MutexGuard<'_, State<X>>, R), Failed> {
         let mut st = lock(&self.state);
         if st.failed.is_some() {
             return Err(Failed);
         }
         let r = f(&mut st);
-        if !st.busy && !st.enc.get_ref().is_empty() {
-            st.busy = true;
-            self.wake.notify_one();
-        }
-        Ok(r)
+        Ok((st, r))
+    }
+
+    /// The flusher owns the output from now on (it writes what the connection did not take).
+    fn hand_to_flusher(&self, st: &mut State<X>) {
+        st.busy = true;
+        self.wake.notify_one();
     }
 
     /// Writes what is buffered unless the flusher is at work, as far as the connection takes it
@@ -153,10 +163,7 @@ impl<X: Extra> Outbox<X> {
                 st.fail(e);
                 self.wake.notify_one();
             }
-            Poll::Pending => {
-                st.busy = true;
-                self.wake.notify_one();
-            }
+            Poll::Pending => self.hand_to_flusher(st),
         }
     }
 

@@ -146,14 +146,7 @@ func (g *LocalGuest) Exited() <-chan struct{} { return g.proc.exited }
 // Wait waits up to timeout for the guest process to exit and returns its
 // state.
 func (g *LocalGuest) Wait(timeout time.Duration) (*os.ProcessState, error) {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-g.proc.exited:
-		return g.proc.state, nil
-	case <-t.C:
-		return nil, fmt.Errorf("guest (pid %d) still running after %v", g.PID(), timeout)
-	}
+	return g.proc.wait(timeout, "guest")
 }
 
 // Kill sends SIGKILL to the guest process (by its PID) and waits for it.

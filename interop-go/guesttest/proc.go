@@ -43,6 +43,19 @@ func (p *proc) done() bool {
 	}
 }
 
+// wait waits up to timeout for the process to exit and returns its state;
+// the error names the process as what.
+func (p *proc) wait(timeout time.Duration, what string) (*os.ProcessState, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-p.exited:
+		return p.state, nil
+	case <-t.C:
+		return nil, fmt.Errorf("%s (pid %d) still running after %v", what, p.cmd.Process.Pid, timeout)
+	}
+}
+
 // kill sends SIGKILL to the process (by its PID) unless it has been waited
 // for, and waits for it.
 func (p *proc) kill() {

@@ -318,14 +318,7 @@ func (g *VMGuest) BackendExited() <-chan struct{} { return g.backend.exited }
 
 // Wait waits up to timeout for QEMU to exit and returns its state.
 func (g *VMGuest) Wait(timeout time.Duration) (*os.ProcessState, error) {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-g.qemu.exited:
-		return g.qemu.state, nil
-	case <-t.C:
-		return nil, fmt.Errorf("QEMU (pid %d) still running after %v", g.qemu.cmd.Process.Pid, timeout)
-	}
+	return g.qemu.wait(timeout, "QEMU")
 }
 
 // Kill sends SIGKILL to QEMU (by its PID) and waits for it.

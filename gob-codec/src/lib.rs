@@ -69,7 +69,7 @@ pub mod codec;
 pub use complex::Complex;
 pub use de::{from_reader, from_slice, Decoder};
 pub use error::{Error, ErrorKind, Result};
-pub use marshal::{marshaled, GoMarshal, MarshalKind, Marshaled};
+pub use marshal::{marshaled, GoMarshal, GoStructFields, MarshalKind, Marshaled};
 pub use ser::{append_bytes_value, to_vec, to_writer, Encoder, EncoderOptions, DEFAULT_PACKAGE};
 pub use stream::{Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE};
 pub use time::Time;

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, SeqAccess, Visitor};
 use serde::ser::SerializeTupleStruct;
 use serde::{Deserializer, Serializer};
 
@@ -30,6 +30,46 @@ pub trait GoMarshal: Sized {
     fn is_zero(&self) -> bool;
     /// Go's zero value, which a struct field holds when the stream omitted it.
     fn zero() -> Self;
+    /// For a Go type that is a struct (`url.URL`): the types of its exported fields, declared with
+    /// [`GoStructFields::field`] in Go's field order. Go's encoder sends their definitions right
+    /// after this type's, although no value on the wire uses them, so declaring them is what makes
+    /// the typed encoding byte-identical to Go's. The default declares none: right for a Go type
+    /// that is not a struct, or has no exported fields (`time.Time`).
+    ///
+    /// ```
+    /// # use gob_codec::{GoMarshal, GoStructFields, MarshalKind};
+    /// /// Go's `*url.URL`: a BinaryMarshaler whose struct has, among strings and bools, a
+    /// /// `User *Userinfo` field.
+    /// struct Url(String);
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Userinfo {}
+    /// impl GoMarshal for Url {
+    ///     const GO_TYPE: &'static str = "url.URL";
+    ///     const KIND: MarshalKind = MarshalKind::Binary;
+    ///     fn marshal(&self) -> Result<Vec<u8>, String> { Ok(self.0.clone().into_bytes()) }
+    ///     fn unmarshal(b: &[u8]) -> Result<Self, String> {
+    ///         String::from_utf8(b.to_vec()).map(Url).map_err(|e| e.to_string())
+    ///     }
+    ///     fn is_zero(&self) -> bool { self.0.is_empty() }
+    ///     fn zero() -> Self { Url(String::new()) }
+    ///     fn go_struct_fields(f: &mut impl GoStructFields) {
+    ///         f.field::<String>(); // Scheme
+    ///         f.field::<String>(); // Opaque
+    ///         f.field::<Option<Userinfo>>(); // User
+    ///     }
+    /// }
+    /// ```
+    fn go_struct_fields(fields: &mut impl GoStructFields) {
+        let _ = fields;
+    }
+}
+
+/// Where a [`GoMarshal`] type declares its Go struct's field types
+/// ([`GoMarshal::go_struct_fields`]).
+pub trait GoStructFields {
+    /// Declares the next exported field's type, as it would be declared in a Rust mirror of the
+    /// Go struct (`Option<T>` for a pointer).
+    fn field<T: DeserializeOwned>(&mut self);
 }
 
 /// `#[serde(with = "gob_codec::marshaled")]` for fields of a [`GoMarshal`] type.
@@ -134,10 +174,58 @@ impl<'de, T: GoMarshal> Visitor<'de> for MarshalVisitor<T> {
         let zero: bool = a
             .next_element()?
             .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-        a.next_element_seed(Unmarshal {
-            zero,
-            t: PhantomData,
-        })?
-        .ok_or_else(|| de::Error::invalid_length(1, &self))
+        let v = a
+            .next_element_seed(Unmarshal {
+                zero,
+                t: PhantomData,
+            })?
+            .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+        // Only the encoder's schema tracer offers a third element; every decoder ends here.
+        a.next_element_seed(DeclaredFields::<T>(PhantomData))?;
+        Ok(v)
+    }
+}
+
+/// The third element of a marshaled value, for the schema tracer: the declared field types, as a
+/// sequence of values of those types.
+struct DeclaredFields<T>(PhantomData<T>);
+
+impl<'de, T: GoMarshal> DeserializeSeed<'de> for DeclaredFields<T> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_tuple(usize::MAX, self)
+    }
+}
+
+impl<'de, T: GoMarshal> Visitor<'de> for DeclaredFields<T> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the field types of Go type {}", T::GO_TYPE)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<(), A::Error> {
+        let mut fields = SeqFields {
+            a: &mut a,
+            err: None,
+            de: PhantomData,
+        };
+        T::go_struct_fields(&mut fields);
+        fields.err.map_or(Ok(()), Err)
+    }
+}
+
+/// Declared field types read as a sequence's elements, keeping the first error.
+struct SeqFields<'a, 'de, A: SeqAccess<'de>> {
+    a: &'a mut A,
+    err: Option<A::Error>,
+    de: PhantomData<&'de ()>,
+}
+
+impl<'de, A: SeqAccess<'de>> GoStructFields for SeqFields<'_, 'de, A> {
+    fn field<F: DeserializeOwned>(&mut self) {
+        if self.err.is_none() {
+            if let Err(e) = self.a.next_element::<F>() {
+                self.err = Some(e);
+            }
+        }
     }
 }

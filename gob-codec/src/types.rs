@@ -398,11 +398,27 @@ impl Defs {
     }
 }
 
-/// The types one direction of a stream has defined so far.
+/// Definitions that arrived together in front of one value: a top-level value, or the concrete
+/// value of an interface (whose definitions arrive inside the enclosing value).
+#[derive(Debug, Clone)]
+pub(crate) struct DefGroup {
+    /// The type id of the value they came in front of.
+    pub(crate) root: TypeId,
+    /// Where they are in [`TypeTable::ids`].
+    pub(crate) ids: std::ops::Range<usize>,
+}
+
+/// The types one direction of a stream has defined so far, with where each definition arrived.
+///
+/// Where matters for writing a stream back: Go also sends definitions that no value refers to
+/// (the field types of a marshaler whose Go type is a struct), and other encoders may order them
+/// their own way. A [`crate::ValueEncoder`] writes each group where it arrived, so a stream decoded
+/// into `Value`s and encoded again gives back the same bytes.
 #[derive(Debug, Clone, Default)]
 pub struct TypeTable {
     defs: Defs,
     order: Vec<TypeId>,
+    groups: Vec<DefGroup>,
 }
 
 impl TypeTable {
@@ -428,19 +444,37 @@ impl TypeTable {
         Ok(())
     }
 
-    /// A point to return to with [`TypeTable::rollback`]. Only the push-driven (tokio) decoders take
-    /// definitions back, when a value they tried to decode turns out not to be all there.
-    #[cfg(feature = "tokio")]
+    /// How many definitions have arrived: a point to close a group at ([`TypeTable::close_group`])
+    /// or to return to ([`TypeTable::rollback`]).
     pub(crate) fn mark(&self) -> usize {
         self.order.len()
     }
 
+    /// Records the definitions that arrived since `mark` as the ones in front of a value of type
+    /// `root`.
+    pub(crate) fn close_group(&mut self, root: TypeId, mark: usize) {
+        if mark < self.order.len() {
+            self.groups.push(DefGroup {
+                root,
+                ids: mark..self.order.len(),
+            });
+        }
+    }
+
+    /// The groups of definitions in arrival order.
+    pub(crate) fn groups(&self) -> &[DefGroup] {
+        &self.groups
+    }
+
     /// Forgets the definitions received after `mark` (a value that was cut short defined them; they
-    /// will be received again).
+    /// will be received again). Only the push-driven (tokio) decoders take definitions back.
     #[cfg(feature = "tokio")]
     pub(crate) fn rollback(&mut self, mark: usize) {
         for id in self.order.drain(mark.min(self.order.len())..) {
             self.defs.remove(id);
+        }
+        while self.groups.last().is_some_and(|g| g.ids.end > mark) {
+            self.groups.pop();
         }
     }
 

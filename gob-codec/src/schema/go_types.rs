@@ -42,6 +42,12 @@ struct Entry {
     kind: EntryKind,
     /// The definition went out on this stream.
     sent: bool,
+    /// For a marshaling type: the id of the description Go makes for a pointer to it, once made
+    /// (0 before). When the type is first sent as reached through a pointer, the definition Go
+    /// sends is that description (named `""`, with this id inside), under the type's own id.
+    ptr_id: TypeId,
+    /// The definition sent was the pointer's description.
+    sent_as_ptr: bool,
 }
 
 /// The name a type description records (see the module docs): a Go name, or the type string.
@@ -157,6 +163,8 @@ impl GoTypes {
             id: 0,
             kind,
             sent: false,
+            ptr_id: 0,
+            sent_as_ptr: false,
         });
         self.index.insert(key, i);
         i
@@ -235,11 +243,31 @@ impl GoTypes {
         Ok(r)
     }
 
-    /// The type id a value of this shape is sent with, building its description if needed.
+    /// The type id a top-level value of this shape is sent with, building its description if
+    /// needed.
     pub(crate) fn id_of(&mut self, schema: &Schema, s: &Shape) -> Result<TypeId> {
         let base = s.base();
-        let r = self.base_type(schema, Name::Go(go_name(base)), base)?;
+        // Go names a top-level type by `rt.Name()` of the type it describes: for a marshaling
+        // type that is the type as given, so a pointer to one is named "".
+        let name = match base {
+            Shape::Marshal(..) => go_name(s),
+            _ => go_name(base),
+        };
+        let r = self.base_type(schema, Name::Go(name), base)?;
+        if let (Shape::Ptr(_), Shape::Marshal(..), Ref::Entry(i)) = (s, base, r) {
+            // Encoding the value describes the pointer type (Go's `getTypeInfo`), sent or not.
+            self.ptr_description(i);
+        }
         Ok(self.ref_id(r))
+    }
+
+    /// The id of the description of a pointer to marshaling entry `i`, made when first needed.
+    fn ptr_description(&mut self, i: usize) -> TypeId {
+        if self.entries[i].ptr_id == 0 {
+            self.entries[i].ptr_id = self.next_id;
+            self.next_id += 1;
+        }
+        self.entries[i].ptr_id
     }
 
     /// Appends entry `i`'s definition message body: its negated id, then its `wireType`.
@@ -256,7 +284,11 @@ impl GoTypes {
             }
             EntryKind::Marshal(k) => KindParts::Marshal(*k),
         };
-        encode_wire_type(buf, &e.name, e.id, kind);
+        if e.sent_as_ptr {
+            encode_wire_type(buf, "", e.ptr_id, kind);
+        } else {
+            encode_wire_type(buf, &e.name, e.id, kind);
+        }
     }
 
     /// A point to return to with [`GoTypes::rollback`].
@@ -293,6 +325,11 @@ impl GoTypes {
             return Ok(());
         }
         self.entries[i].sent = true;
+        let as_ptr = matches!(s, Shape::Ptr(_)) && matches!(base.structure(), Shape::Marshal(..));
+        self.entries[i].sent_as_ptr = as_ptr;
+        if as_ptr {
+            self.ptr_description(i);
+        }
         self.sent_order.push(i);
         defs.push(i);
         match base.structure() {
@@ -306,6 +343,12 @@ impl GoTypes {
             Shape::Map(k, v) => {
                 self.send_type(schema, k, defs)?;
                 self.send_type(schema, v, defs)?;
+            }
+            // Go's `sendActualType` goes on into the Go struct behind a marshaling type.
+            Shape::Marshal(name, _) => {
+                for f in schema.marshal_fields.get(name).map_or(&[][..], |f| f) {
+                    self.send_type(schema, f, defs)?;
+                }
             }
             _ => {}
         }

@@ -122,6 +122,9 @@ pub(crate) struct Schema {
     pub root: Shape,
     pub structs: FastMap<&'static str, StructShape>,
     pub interfaces: FastMap<&'static str, InterfaceShape>,
+    /// The Go struct field types that marshaling types declare (`GoMarshal::go_struct_fields`), by
+    /// Go type name: Go sends their definitions after the marshaler's.
+    pub marshal_fields: FastMap<&'static str, Vec<Shape>>,
 }
 
 impl Schema {

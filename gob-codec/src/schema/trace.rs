@@ -20,6 +20,7 @@ const MAX_PASSES: usize = 512;
 struct State {
     structs: FastMap<&'static str, StructShape>,
     interfaces: FastMap<&'static str, InterfaceShape>,
+    marshal_fields: FastMap<&'static str, Vec<Shape>>,
     in_progress: HashSet<&'static str>,
     choice: HashMap<&'static str, usize>,
     explored: HashMap<&'static str, Vec<bool>>,
@@ -55,6 +56,7 @@ pub(crate) fn trace<T: Deserialize<'static>>() -> Result<Schema> {
         root,
         structs,
         interfaces: std::mem::take(&mut st.interfaces),
+        marshal_fields: std::mem::take(&mut st.marshal_fields),
     })
 }
 
@@ -258,8 +260,26 @@ impl<'a, 's> de::Deserializer<'static> for &'a mut Tracer<'s> {
         visitor: V,
     ) -> Result<V::Value> {
         if let Some(kind) = marshal_kind(len) {
+            // The declared field types are traced the first time the type is met; the entry,
+            // made first, also stops a marshaler whose fields lead back to itself.
+            let declare = !self.bottom && !self.st.marshal_fields.contains_key(name);
+            if declare {
+                self.st.marshal_fields.insert(name, Vec::new());
+            }
+            let mut seq = MarshalTrace {
+                t: self.child(false),
+                step: 0,
+                declare,
+                fields: Vec::new(),
+            };
+            let v = visitor.visit_seq(&mut seq)?;
+            let fields = std::mem::take(&mut seq.fields);
+            drop(seq);
+            if declare {
+                self.st.marshal_fields.insert(name, fields);
+            }
             self.record(Shape::Marshal(name, kind));
-            return visitor.visit_seq(ValuesSeq::marshal());
+            return Ok(v);
         }
         if len == COMPLEX_LEN {
             self.record(Shape::complex());
@@ -486,23 +506,82 @@ impl<'a, 's> de::VariantAccess<'static> for &'a mut EnumTrace<'s> {
     }
 }
 
-/// Fixed element values for the marker tuple structs (marshaled bytes, complex numbers).
+/// A marshaled value's parts (the zero flag, the bytes), then, the first time its type is met, the
+/// field types its `GoMarshal` implementation declares (`marshal.rs`, `DeclaredFields`).
+struct MarshalTrace<'s> {
+    t: Tracer<'s>,
+    step: u8,
+    declare: bool,
+    fields: Vec<Shape>,
+}
+
+impl de::SeqAccess<'static> for MarshalTrace<'_> {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'static>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>> {
+        self.step += 1;
+        match self.step {
+            1 => seed.deserialize(true.into_deserializer()).map(Some),
+            2 => seed
+                .deserialize(de::value::BorrowedBytesDeserializer::<Error>::new(&[]))
+                .map(Some),
+            3 if self.declare => seed
+                .deserialize(DeclaredFieldsTrace {
+                    t: &mut self.t,
+                    fields: &mut self.fields,
+                })
+                .map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Traces the declared field types, which arrive as the elements of a sequence.
+struct DeclaredFieldsTrace<'a, 's> {
+    t: &'a mut Tracer<'s>,
+    fields: &'a mut Vec<Shape>,
+}
+
+impl de::Deserializer<'static> for DeclaredFieldsTrace<'_, '_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'static>>(self, _visitor: V) -> Result<V::Value> {
+        Err(Error::unsupported("declared field types come as a tuple"))
+    }
+
+    fn deserialize_tuple<V: Visitor<'static>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        let mut seq = SeqTrace {
+            t: self.t.child(false),
+            left: len,
+            shapes: Vec::new(),
+        };
+        let v = visitor.visit_seq(&mut seq)?;
+        *self.fields = std::mem::take(&mut seq.shapes)
+            .into_iter()
+            .map(|s| s.unwrap_or(Shape::Unsupported("a field type with no shape")))
+            .collect();
+        Ok(v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        <W: Visitor<'static>>
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// Fixed element values for the complex numbers' marker tuple struct.
 struct ValuesSeq {
     items: std::vec::IntoIter<Item>,
 }
 
 enum Item {
-    Bool(bool),
-    Bytes,
     Float(f64),
 }
 
 impl ValuesSeq {
-    fn marshal() -> Self {
-        ValuesSeq {
-            items: vec![Item::Bool(true), Item::Bytes].into_iter(),
-        }
-    }
     fn complex() -> Self {
         ValuesSeq {
             items: vec![Item::Float(0.0), Item::Float(0.0)].into_iter(),
@@ -518,11 +597,7 @@ impl de::SeqAccess<'static> for ValuesSeq {
     ) -> Result<Option<T::Value>> {
         match self.items.next() {
             None => Ok(None),
-            Some(Item::Bool(b)) => seed.deserialize(b.into_deserializer()).map(Some),
             Some(Item::Float(f)) => seed.deserialize(f.into_deserializer()).map(Some),
-            Some(Item::Bytes) => seed
-                .deserialize(de::value::BorrowedBytesDeserializer::<Error>::new(&[]))
-                .map(Some),
         }
     }
 }

@@ -169,6 +169,7 @@ impl<'a> Input<'a> {
     /// Go's `decodeTypeSequence(true)` inside an interface value: definitions, each possibly followed
     /// by a (meaningless) length, until the concrete type id; may continue into the next message.
     pub(crate) fn interface_type_id(&mut self) -> Result<TypeId> {
+        let mark = self.types.mark();
         loop {
             if self.at_end() {
                 self.next_message().map_err(|e| {
@@ -183,6 +184,7 @@ impl<'a> Input<'a> {
             let id = self.type_id()?;
             if id >= 0 {
                 self.check_known(id, start)?;
+                self.types.close_group(id, mark);
                 return Ok(id);
             }
             self.define(id.checked_neg().unwrap_or(0))?;

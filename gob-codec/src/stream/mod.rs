@@ -108,6 +108,7 @@ impl ReadState {
 /// Reads messages until a value message: Go's `decodeTypeSequence(false)`.
 pub(crate) fn next_value(src: &mut dyn MessageSource, st: &mut ReadState) -> Result<ValueStart> {
     let mut first = true;
+    let mark = st.types.mark();
     loop {
         let base = match src.next_message(st.msg.refill(), st.limits.max_message) {
             Err(e) if e.is_eof() && !first => {
@@ -121,10 +122,12 @@ pub(crate) fn next_value(src: &mut dyn MessageSource, st: &mut ReadState) -> Res
         let id = inp.type_id()?;
         if id >= 0 {
             let is_struct = inp.check_known_struct(id, at)?;
+            let pos = inp.pos;
+            st.types.close_group(id, mark);
             return Ok(ValueStart {
                 id,
                 is_struct,
-                pos: inp.pos,
+                pos,
                 base,
             });
         }

@@ -1,16 +1,25 @@
-//! Encoding [`Value`]s with the definitions they were decoded with, in Go's order.
+//! Encoding [`Value`]s with the definitions they were decoded with, each where it arrived.
+//!
+//! A [`TypeTable`] that a [`crate::Decoder`] filled knows which definitions arrived in front of
+//! which value (a top-level value, or an interface's concrete value): the encoder writes each such
+//! group at the same place, so every stream, with whatever definitions its encoder chose to send,
+//! comes back byte for byte. A definition that no group brought (a hand-built `Value`, or a table
+//! built by hand) is sent the way Go's encoder sends it: the first time a value needs it, parent
+//! first, then what it refers to, depth first.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
 
 use super::Value;
 use crate::error::{Error, Result};
 use crate::framing::MessageBufs;
-use crate::types::{TypeId, TypeTable, WireKind, FIRST_USER_ID};
+use crate::stream::DEFAULT_MAX_DEPTH;
+use crate::types::{TypeId, TypeTable, WireKind, WireType, FIRST_USER_ID};
 use crate::wire;
 
 /// Writes [`Value`]s as a gob stream, sending each user type's definition (taken from a
-/// [`TypeTable`], for example the decoder's) once, at the place Go would send it.
+/// [`TypeTable`], for example the decoder's) once, where the decoded stream had it, or else where
+/// Go would send it.
 ///
 /// ```
 /// use gob_codec::{Decoder, ValueEncoder};
@@ -27,6 +36,11 @@ pub struct ValueEncoder<W> {
     w: W,
     types: TypeTable,
     sent: HashSet<TypeId>,
+    /// Groups of `types` not written yet, by the type id they came in front of, in arrival order.
+    pending: HashMap<TypeId, VecDeque<usize>>,
+    /// Groups written (indices into `types.groups()`), so that new tables do not bring them back.
+    written: HashSet<usize>,
+    max_depth: usize,
     /// Kept between values for their allocations.
     bufs: MessageBufs,
 }
@@ -34,16 +48,36 @@ pub struct ValueEncoder<W> {
 impl<W: Write> ValueEncoder<W> {
     /// An encoder that takes definitions from `types`.
     pub fn new(w: W, types: TypeTable) -> Self {
-        ValueEncoder {
+        let mut enc = ValueEncoder {
             w,
-            types,
+            types: TypeTable::new(),
             sent: HashSet::new(),
+            pending: HashMap::new(),
+            written: HashSet::new(),
+            max_depth: DEFAULT_MAX_DEPTH,
             bufs: MessageBufs::new(),
-        }
+        };
+        enc.set_types(types);
+        enc
     }
 
-    /// Replaces the definitions (for example after decoding more of a stream).
+    /// Limits how deeply the values written may nest ([`DEFAULT_MAX_DEPTH`] unless set), as the
+    /// decoder does: a deeper value is refused with an error of kind
+    /// [`crate::ErrorKind::Limit`] before anything is written.
+    pub fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    /// Replaces the definitions (for example after decoding more of a stream). Definitions already
+    /// written are not written again.
     pub fn set_types(&mut self, types: TypeTable) {
+        self.pending.clear();
+        for (i, g) in types.groups().iter().enumerate() {
+            if !self.written.contains(&i) {
+                self.pending.entry(g.root).or_default().push_back(i);
+            }
+        }
         self.types = types;
     }
 
@@ -54,9 +88,16 @@ impl<W: Write> ValueEncoder<W> {
             bufs: &mut self.bufs,
             types: &self.types,
             sent: &mut self.sent,
+            pending: &mut self.pending,
+            written: &mut self.written,
+            sent_now: Vec::new(),
+            written_now: Vec::new(),
+            depth: 0,
+            max_depth: self.max_depth,
         };
         let r: Result<()> = (|| {
             let id = v.type_id();
+            st.send_group(id)?;
             st.send_type(id)?;
             wire::put_int(st.bufs.cur(), i64::from(id));
             if !matches!(v, Value::Struct { .. }) {
@@ -66,7 +107,21 @@ impl<W: Write> ValueEncoder<W> {
             st.bufs.flush();
             Ok(())
         })();
-        r?;
+        if let Err(e) = r {
+            // Nothing was written: what the value sent is to be sent again.
+            let (sent_now, written_now) = (st.sent_now, st.written_now);
+            for id in sent_now {
+                self.sent.remove(&id);
+            }
+            if !written_now.is_empty() {
+                for g in written_now {
+                    self.written.remove(&g);
+                }
+                let types = std::mem::take(&mut self.types);
+                self.set_types(types);
+            }
+            return Err(e);
+        }
         self.w.write_all(self.bufs.output())?;
         Ok(())
     }
@@ -81,9 +136,16 @@ struct State<'a> {
     bufs: &'a mut MessageBufs,
     types: &'a TypeTable,
     sent: &'a mut HashSet<TypeId>,
+    pending: &'a mut HashMap<TypeId, VecDeque<usize>>,
+    written: &'a mut HashSet<usize>,
+    /// What this value sent and wrote, taken back if it fails.
+    sent_now: Vec<TypeId>,
+    written_now: Vec<usize>,
+    depth: usize,
+    max_depth: usize,
 }
 
-impl State<'_> {
+impl<'a> State<'a> {
     /// Go's `sendType` over the definition graph: parent first, then what it refers to, depth first.
     /// Iterative: a stream may define a chain of any length (`[][][]...int`), and a value of its
     /// outer type can be empty, so the chain's length is not bounded by the value's depth.
@@ -93,21 +155,85 @@ impl State<'_> {
             if id < FIRST_USER_ID || self.sent.contains(&id) {
                 continue;
             }
-            let wt = self
-                .types
-                .get(id)
-                .ok_or_else(|| Error::malformed(format!("no definition for type id {id}")))?;
-            let b = self.bufs.cur();
-            wire::put_int(b, -i64::from(id));
-            wt.encode(b);
-            self.bufs.flush();
-            self.sent.insert(id);
+            let wt = self.definition(id)?;
+            self.send_definition(id, wt);
             todo.extend(wt.children().into_iter().rev());
         }
         Ok(())
     }
 
+    /// Writes the definitions that arrived in front of the decoded stream's next value of type
+    /// `root`, if it had some not written yet.
+    fn send_group(&mut self, root: TypeId) -> Result<()> {
+        let Some(queue) = self.pending.get_mut(&root) else {
+            return Ok(());
+        };
+        let Some(g) = queue.pop_front() else {
+            return Ok(());
+        };
+        self.written.insert(g);
+        self.written_now.push(g);
+        let types = self.types;
+        let ids = types.groups()[g].ids.clone();
+        for &id in &types.ids()[ids] {
+            if !self.sent.contains(&id) {
+                let wt = self.definition(id)?;
+                self.send_definition(id, wt);
+            }
+        }
+        Ok(())
+    }
+
+    fn definition(&self, id: TypeId) -> Result<&'a WireType> {
+        let types: &'a TypeTable = self.types;
+        types
+            .get(id)
+            .map(|wt| &**wt)
+            .ok_or_else(|| Error::malformed(format!("no definition for type id {id}")))
+    }
+
+    /// One definition message.
+    fn send_definition(&mut self, id: TypeId, wt: &WireType) {
+        let b = self.bufs.cur();
+        wire::put_int(b, -i64::from(id));
+        wt.encode(b);
+        self.bufs.flush();
+        self.sent.insert(id);
+        self.sent_now.push(id);
+    }
+
+    /// Enters a nested value, enforcing the depth limit.
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            return Err(Error::limit(format!(
+                "value nested deeper than {}",
+                self.max_depth
+            )));
+        }
+        Ok(())
+    }
+
     fn value(&mut self, v: &Value) -> Result<()> {
+        let nested = matches!(
+            v,
+            Value::Slice { .. }
+                | Value::Array { .. }
+                | Value::Map { .. }
+                | Value::Struct { .. }
+                | Value::Interface(Some(_))
+        );
+        if nested {
+            self.enter()?;
+        }
+        let r = self.value_inner(v);
+        if nested {
+            self.depth -= 1;
+        }
+        r
+    }
+
+    fn value_inner(&mut self, v: &Value) -> Result<()> {
         match v {
             Value::Bool(b) => wire::put_uint(self.bufs.cur(), u64::from(*b)),
             Value::Int(i) => wire::put_int(self.bufs.cur(), *i),
@@ -153,6 +279,7 @@ impl State<'_> {
             Value::Interface(None) => self.bufs.cur().push(0),
             Value::Interface(Some(i)) => {
                 wire::put_bytes(self.bufs.cur(), i.name.as_bytes());
+                self.send_group(i.ty)?;
                 self.send_type(i.ty)?;
                 wire::put_int(self.bufs.cur(), i64::from(i.ty));
                 self.bufs.push();

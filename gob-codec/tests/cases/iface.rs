@@ -78,6 +78,8 @@ pub enum Any {
     Group(Group),
     #[serde(rename = "main.Polygon")]
     Polygon(Polygon),
+    #[serde(rename = "main.Secret")]
+    Secret(super::marshal_struct::Secret),
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]

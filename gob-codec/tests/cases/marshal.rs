@@ -124,3 +124,8 @@ pub fn date(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, ns: u32, zone: Opt
 pub fn t_utc() -> Time {
     date(2024, 3, 1, 12, 30, 45, 123_456_789, None)
 }
+
+/// `tPreEpoch`: 1969-07-20 20:17:40 UTC.
+pub fn t_pre_epoch() -> Time {
+    date(1969, 7, 20, 20, 17, 40, 0, None)
+}

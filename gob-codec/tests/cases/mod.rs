@@ -10,6 +10,7 @@
 
 pub mod iface;
 pub mod marshal;
+pub mod marshal_struct;
 pub mod types;
 
 mod table_basic;

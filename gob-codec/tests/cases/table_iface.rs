@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use gob_codec::{Complex, Marshaled};
 
 use super::iface::*;
-use super::marshal::{date, t_utc, Celsius, Color, Event, Reading, Record, Version};
+use super::marshal::{date, t_pre_epoch, t_utc, Celsius, Color, Event, Reading, Record, Version};
+use super::marshal_struct::{Secret, Site, Stamps, StampsAfter, Url, Vault};
 use super::types::{Header, Inner, Person, Point, Renamed, Team};
 use super::{vals, Case, GO_REGISTRY};
 
@@ -239,6 +240,51 @@ fn marshalers() -> Vec<Case> {
         ),
         // A non-nil *Celsius is not zero for reflect.Value.IsZero, even when it points to zero.
         Case::new(
+            "marshal_struct_fields_top",
+            vals![Secret { owner: s("ann") }],
+        ),
+        Case::new(
+            "marshal_struct_fields_field",
+            vals![Vault {
+                Label: s("v"),
+                Key: Secret { owner: s("bob") },
+                Keeper: Person {
+                    Name: s("k"),
+                    Age: 1,
+                    ..Default::default()
+                },
+            }],
+        ),
+        Case::new(
+            "marshal_struct_fields_iface",
+            vals![Holder {
+                Value: Some(Any::Secret(Secret { owner: s("c") })),
+            }],
+        ),
+        Case::new(
+            "url_field",
+            vals![Site {
+                Name: s("s"),
+                Home: Some(Url(s("https://u:p@example.com/a?b#c"))),
+                Links: vec![Some(Url(s("http://x/")))],
+            }],
+        ),
+        Case::new(
+            "time_pointer_first",
+            vals![Stamps {
+                Ptr: Some(t_utc()),
+                Val: t_pre_epoch(),
+            }],
+        ),
+        Case::new(
+            "time_pointer_after",
+            vals![StampsAfter {
+                Val: t_utc(),
+                Ptr: Some(t_pre_epoch()),
+            }],
+        ),
+        Case::new("time_pointer_top", vals![Some(t_utc()), t_pre_epoch()]),
+        Case::new(
             "marshalers_zero_fields",
             vals![Reading {
                 Where: s("x"),
@@ -435,5 +481,21 @@ fn ids() -> Vec<Case> {
             }],
         )
         .first_id(68),
+        // Skipped first: 300 array types, Person, Polygon (and so Point).
+        Case::new(
+            "skip65_long_lived",
+            vals![
+                Team {
+                    Name: s("t"),
+                    Members: vec![Person {
+                        Name: s("m"),
+                        Age: 2,
+                        ..Default::default()
+                    }],
+                },
+                Point { X: 1, Y: 2 }
+            ],
+        )
+        .not_identical(GO_REGISTRY),
     ]
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -209,6 +210,14 @@ var cases = []gobvectors.Case{
 	{Name: "marshalers_in_struct", Doc: "GobEncoder, BinaryMarshaler, TextMarshaler fields, *Celsius and []Celsius", Values: vals(Reading{
 		Where: "lab", Temp: Celsius{-5}, Ver: Version{2, 0}, Col: Color{1, 2, 3}, PTemp: celsiusPtr(7), Temps: []Celsius{{1}, {0}},
 	})},
+	{Name: "marshal_struct_fields_top", Doc: "top-level GobEncoder Secret whose Go type is a struct: after Secret's definition Go sends those of its exported fields' types (Person, []string, map[string]Point, Point), which no value refers to", Values: vals(Secret{Owner: Person{Name: "ann"}})},
+	{Name: "marshal_struct_fields_field", Doc: "Vault with a Secret field, then a Person field whose definition Secret's fields already sent", Values: vals(Vault{Label: "v", Key: Secret{Owner: Person{Name: "bob"}}, Keeper: Person{Name: "k", Age: 1}})},
+	{Name: "marshal_struct_fields_iface", Doc: "interface holding a Secret: its field types are defined inside the value, after Secret's", Values: vals(Holder{Value: Secret{Owner: Person{Name: "c"}}}), Register: vals(Secret{})},
+	{Name: "url_field", Doc: "struct with a *url.URL (BinaryMarshaler on the pointer) and a []*url.URL: Go also sends url.Userinfo's definition (a struct with no exported fields)", Values: vals(Site{Name: "s", Home: ptrURL("https://u:p@example.com/a?b#c"), Links: []*url.URL{ptrURL("http://x/")}})},
+	{Name: "time_pointer_first", Doc: "*time.Time field before a time.Time field: the pointer gets its own id and definition, and the later time.Time refers to it", Values: vals(Stamps{Ptr: &tUTC, Val: tPreEpoch})},
+	{Name: "time_pointer_after", Doc: "time.Time field before a *time.Time field", Values: vals(StampsAfter{Val: tUTC, Ptr: &tPreEpoch})},
+	{Name: "time_pointer_top", Doc: "top-level *time.Time, then a time.Time", Values: vals(&tUTC, tPreEpoch)},
+	{Name: "skip65_long_lived", Doc: "a long-lived process: 300 array types and Person took ids first, so Team's ids are in the 360s and its []Person refers to Person's low id", Values: vals(Team{Name: "t", Members: []Person{{Name: "m", Age: 2}}}, Point{1, 2}), Skip65: append(arrayTypes(300), Person{}, Polygon{})},
 	{Name: "marshalers_zero_fields", Doc: "zero GobEncoder/Marshaler field values are omitted (reflect.Value.IsZero)", Values: vals(Reading{Where: "x", PTemp: celsiusPtr(0)})},
 
 	// ---------------------------------------------------------------
@@ -641,6 +650,60 @@ type Reading struct {
 	Col   Color
 	PTemp *Celsius
 	Temps []Celsius
+}
+
+// Secret is a GobEncoder whose Go type is a struct with exported fields: Go's
+// encoder sends the definitions of those fields' types after Secret's own
+// (sendActualType), although no value on the wire uses them.
+type Secret struct {
+	Owner Person
+	Tags  []string
+	Index map[string]Point
+	note  string
+}
+
+func (s Secret) GobEncode() ([]byte, error) { return []byte(s.Owner.Name), nil }
+
+func (s *Secret) GobDecode(b []byte) error {
+	s.Owner.Name = string(b)
+	return nil
+}
+
+type Vault struct {
+	Label  string
+	Key    Secret
+	Keeper Person
+}
+
+// Site holds url.URL, a BinaryMarshaler whose struct has a *Userinfo field.
+type Site struct {
+	Name  string
+	Home  *url.URL
+	Links []*url.URL
+}
+
+func mustURL(s string) url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return *u
+}
+
+func ptrURL(s string) *url.URL {
+	u := mustURL(s)
+	return &u
+}
+
+// Stamps reaches time.Time through a pointer first.
+type Stamps struct {
+	Ptr *time.Time
+	Val time.Time
+}
+
+type StampsAfter struct {
+	Val time.Time
+	Ptr *time.Time
 }
 
 // ---- type id / decoder-side edge cases ----

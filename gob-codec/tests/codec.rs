@@ -720,6 +720,39 @@ fn golden_stream_through_value_codec() {
     );
 }
 
+/// Go-written streams whose definitions arrive inside interface values, or that no value uses,
+/// decoded by the codec in pieces (so that values cut short take their definitions back and read
+/// them again) and written back with the codec's type table: Go's bytes again.
+#[test]
+fn value_codec_keeps_where_definitions_arrived() {
+    let rt = rt();
+    for name in [
+        "iface_types_mid_stream",
+        "marshal_struct_fields_iface",
+        "marshal_struct_fields_field",
+        "url_field",
+    ] {
+        let path = format!("{}/tests/golden/{name}.gob", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path).unwrap();
+        for seed in 0..4 {
+            let (values, types) = rt.block_on(async {
+                let mut fr =
+                    FramedRead::new(Chunked::random(bytes.clone(), seed, 3), ValueCodec::new());
+                let mut values = Vec::new();
+                while let Some(v) = fr.next().await {
+                    values.push(v.unwrap());
+                }
+                (values, fr.decoder().types().clone())
+            });
+            let mut enc = gob_codec::ValueEncoder::new(Vec::new(), types);
+            for v in &values {
+                enc.encode(v).unwrap();
+            }
+            assert_eq!(enc.into_inner(), bytes, "{name}, seed {seed}");
+        }
+    }
+}
+
 fn sync_decode_values(bytes: &[u8]) -> Vec<Value> {
     let mut values = Vec::new();
     let mut dec = Decoder::new(bytes);

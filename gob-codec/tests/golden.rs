@@ -7,7 +7,8 @@
 //! - (a) `typed_decode`: the stream decodes into the case's Rust values, in order, then ends
 //!   cleanly; decoder-side views of some cases (structs that leave fields out) decode too;
 //! - (b) `value_reencode`: the stream decodes into [`Value`]s, and [`ValueEncoder`] writes them back
-//!   byte for byte;
+//!   byte for byte, with every definition Go sent (also those no value uses) where Go sent it;
+//!   `value_relay` the same, each value written as soon as it is decoded;
 //! - (c) `typed_encode`: one [`Encoder`] writes the case's Rust values byte for byte as Go did.
 //!
 //! Exceptions to (c), where the Rust bytes are instead decoded back and compared with the values
@@ -127,6 +128,24 @@ fn value_reencode(data: &[u8]) -> Result<(), String> {
     compare_bytes(&enc.into_inner(), data)
 }
 
+/// (b) as a program that relays a stream does it: each value is written as soon as it is
+/// decoded, with the definitions known at that point.
+fn value_relay(data: &[u8]) -> Result<(), String> {
+    let mut dec = Decoder::new(data);
+    let mut enc = ValueEncoder::new(Vec::new(), dec.types().clone());
+    for i in 0.. {
+        let v = match dec.decode_value() {
+            Ok(v) => v,
+            Err(e) if e.is_eof() => break,
+            Err(e) => return Err(format!("decoding value {i}: {e}")),
+        };
+        enc.set_types(dec.types().clone());
+        enc.encode(&v)
+            .map_err(|e| format!("encoding value {i}: {e}"))?;
+    }
+    compare_bytes(&enc.into_inner(), data)
+}
+
 /// (c): the typed values through one `Encoder`.
 fn typed_encode(case: &Case, data: &[u8]) -> Result<(), String> {
     let got = case.encode().map_err(|e| format!("encoding: {e}"))?;
@@ -170,6 +189,11 @@ fn typed_decode_matches_go_values() {
 #[test]
 fn value_reencode_is_byte_identical() {
     run_all("(b) Value re-encode", |_, data| value_reencode(data));
+}
+
+#[test]
+fn value_relay_is_byte_identical() {
+    run_all("(b) Value relay", |_, data| value_relay(data));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::io::Read;
 
 use serde::de::DeserializeOwned;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::stream::{Input, Limits, ReadSource, ReadState, SliceSource};
 use crate::types::{TypeId, TypeTable};
 use value::ValueDe;
@@ -82,7 +82,9 @@ impl<R: Read> Decoder<R> {
     }
 }
 
-/// Decodes the first value of a complete gob stream held in memory.
+/// Decodes the one value of a complete gob stream held in memory (as written by [`crate::to_vec`]:
+/// its definitions, then the value). Bytes after the value are an error of kind
+/// [`crate::ErrorKind::Malformed`]: a stream of several values is read with a [`Decoder`].
 ///
 /// ```
 /// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
@@ -90,13 +92,24 @@ impl<R: Read> Decoder<R> {
 /// let bytes = gob_codec::to_vec(&Point { X: 1, Y: -2 }).unwrap();
 /// let p: Point = gob_codec::from_slice(&bytes).unwrap();
 /// assert_eq!(p, Point { X: 1, Y: -2 });
+///
+/// let two = [&bytes[..], &bytes[..]].concat();
+/// assert!(gob_codec::from_slice::<Point>(&two).is_err());
 /// ```
 pub fn from_slice<T: DeserializeOwned>(data: &[u8]) -> Result<T> {
     let mut src = SliceSource { data, pos: 0 };
-    ReadState::new(Limits::default()).decode(&mut src, decode_root::<T>)
+    let v = ReadState::new(Limits::default()).decode(&mut src, decode_root::<T>)?;
+    if src.pos != data.len() {
+        return Err(Error::malformed(format!(
+            "{} bytes after the value (a stream of several values is read with a Decoder)",
+            data.len() - src.pos
+        ))
+        .at(src.pos as u64));
+    }
+    Ok(v)
 }
 
-/// Decodes the first value from a reader.
+/// Decodes the first value from a reader; what follows it is left unread.
 pub fn from_reader<R: Read, T: DeserializeOwned>(r: R) -> Result<T> {
     Decoder::new(r).decode()
 }

@@ -8,7 +8,6 @@
 mod probe;
 mod value;
 
-use std::any::type_name;
 use std::collections::hash_map::Entry;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -89,15 +88,15 @@ impl Ctx<'_> {
     }
 }
 
-/// Identifies a Rust type cheaply: the address and length of its `type_name`. Two names for one
-/// type only cost a cache miss, never a wrong result, because the schema behind both is the same.
+/// Identifies a Rust type: its `TypeId`, which `typeid` gives for types that are not `'static`
+/// too (a type that borrows, as `Deserialize<'static>` types may). `type_name` would not do: Rust
+/// does not promise that two types' names differ (two versions of one crate give the same).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct TypeKey(usize, usize);
+struct TypeKey(std::any::TypeId);
 
 impl TypeKey {
     fn of<T: ?Sized>() -> Self {
-        let n = type_name::<T>();
-        TypeKey(n.as_ptr() as usize, n.len())
+        TypeKey(typeid::of::<T>())
     }
 }
 

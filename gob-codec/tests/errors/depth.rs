@@ -217,3 +217,49 @@ fn long_definition_chain_reencodes_on_a_small_stack() {
         assert_eq!(enc.into_inner(), data);
     });
 }
+
+/// `n` slices of `type T []T` (id 64), one inside the other.
+fn nested_slices(n: usize) -> Value {
+    let mut v = Value::Slice {
+        ty: 64,
+        items: vec![],
+    };
+    for _ in 1..n {
+        v = Value::Slice {
+            ty: 64,
+            items: vec![v],
+        };
+    }
+    v
+}
+
+/// A hand-built `Value` is held to the same depth limit when encoded as when decoded: the deepest
+/// value the decoder accepts encodes, one level more is refused before anything is written, and
+/// the limit can be set.
+#[test]
+fn value_encoder_holds_hand_built_values_to_the_depth_limit() {
+    on_small_stack(|| {
+        let data = cat(&[&def(64, slice_of(64)), &value_msg(64, false, &[0x00])]);
+        let mut dec = Decoder::new(&data[..]);
+        dec.decode_value().unwrap();
+        let types = dec.types().clone();
+
+        let deepest = nested_slices(gob_codec::DEFAULT_MAX_DEPTH);
+        let mut enc = ValueEncoder::new(Vec::new(), types.clone());
+        enc.encode(&deepest).unwrap();
+        let bytes = enc.into_inner();
+        assert_eq!(Decoder::new(&bytes[..]).decode_value().unwrap(), deepest);
+
+        let mut enc = ValueEncoder::new(Vec::new(), types.clone());
+        let e = enc
+            .encode(&nested_slices(gob_codec::DEFAULT_MAX_DEPTH + 1))
+            .unwrap_err();
+        assert_err(&e, is_limit, None, "nested deeper than 256");
+        assert!(enc.into_inner().is_empty(), "nothing written");
+
+        let mut enc = ValueEncoder::new(Vec::new(), types).with_max_depth(3);
+        enc.encode(&nested_slices(3)).unwrap();
+        let e = enc.encode(&nested_slices(4)).unwrap_err();
+        assert_err(&e, is_limit, None, "nested deeper than 3");
+    });
+}

@@ -86,3 +86,32 @@ fn a_pair_that_fails_writes_nothing() {
     enc.encode(&good).unwrap();
     assert_eq!(enc.get_ref(), &gob_codec::to_vec(&good).unwrap());
 }
+
+/// `ValueEncoder`: a value that fails writes nothing, and the definitions it would have sent
+/// (here the ones Go sent in front of it, which no value refers to) go out with the next value
+/// in their place, as if the failed one never was.
+#[test]
+fn a_value_that_fails_writes_nothing() {
+    use gob_codec::{Decoder, Value, ValueEncoder};
+    let go = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/marshal_struct_fields_field.gob"
+    ))
+    .unwrap();
+    let mut dec = Decoder::new(&go[..]);
+    let good = dec.decode_value().unwrap();
+    let Value::Struct { ty, fields } = good.clone() else {
+        panic!("not a struct: {good:?}")
+    };
+    let mut backwards = fields;
+    backwards.reverse();
+    let bad = Value::Struct {
+        ty,
+        fields: backwards,
+    };
+    let mut enc = ValueEncoder::new(Vec::new(), dec.types().clone());
+    let e = enc.encode(&bad).unwrap_err();
+    assert!(e.to_string().contains("out of order"), "{e}");
+    enc.encode(&good).unwrap();
+    assert_eq!(enc.into_inner(), go);
+}

@@ -100,3 +100,26 @@ fn message_length_past_the_data() {
 fn zero_length_message() {
     assert_all_paths::<i64>(&[0x00], is_malformed, Some(0), "empty message");
 }
+
+/// `from_slice` reads one value and the input must end there; a `Decoder` reads on.
+#[test]
+fn from_slice_refuses_bytes_after_the_value() {
+    let one = gob_codec::to_vec(&7i64).unwrap();
+    assert_eq!(gob_codec::from_slice::<i64>(&one).unwrap(), 7);
+    let mut two = one.clone();
+    two.extend(gob_codec::to_vec(&8i64).unwrap());
+    let e = gob_codec::from_slice::<i64>(&two).unwrap_err();
+    assert_err(
+        &e,
+        is_malformed,
+        Some(one.len() as u64),
+        "bytes after the value",
+    );
+    let mut dec = gob_codec::Decoder::new(&two[..]);
+    assert_eq!(dec.decode::<i64>().unwrap(), 7);
+    assert_eq!(dec.decode::<i64>().unwrap(), 8);
+    // A lone byte after the value is refused too.
+    let mut junk = one;
+    junk.push(0);
+    assert!(gob_codec::from_slice::<i64>(&junk).is_err());
+}

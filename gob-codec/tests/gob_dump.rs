@@ -352,3 +352,36 @@ fn options_conflict_and_missing_file() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 }
+
+/// `--json` keeps what JSON cannot hold as Go's `encoding/json` would write it: a string that is
+/// not UTF-8 comes as its bytes, a year outside 0000-9999 in ISO 8601's expanded form.
+#[test]
+fn json_is_lossless_where_go_json_is_not() {
+    use gob_codec::{Time, TypeTable, Value, ValueEncoder};
+    // A string needs no definition: its message can go in front of another stream.
+    let mut enc = ValueEncoder::new(Vec::new(), TypeTable::new());
+    enc.encode(&Value::RawString(b"a\xffb".to_vec())).unwrap();
+    let mut typed = gob_codec::Encoder::new(enc.into_inner());
+    for year in [-1, 10000, 0, 2024] {
+        typed
+            .encode(&Time::from_date(year, 1, 2, 3, 4, 5, 0, None))
+            .unwrap();
+    }
+    let out = ok_stdout(run_stdin(&["--json"], &typed.into_inner()), "lossless json");
+    let docs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        docs,
+        expect(
+            r#"
+{"$string_bytes": "Yf9i"}
+"-0001-01-02T03:04:05Z"
+"+10000-01-02T03:04:05Z"
+"0000-01-02T03:04:05Z"
+"2024-01-02T03:04:05Z"
+"#
+        )
+    );
+}

@@ -1,10 +1,15 @@
-//! `--json`: a value as JSON, shaped like Go's `encoding/json` output for the decoded Go value.
+//! `--json`: a value as JSON, shaped like Go's `encoding/json` output for the decoded Go value, and
+//! lossless where Go's is not.
 //!
 //! Structs are objects of the fields that were sent (gob omits zero fields), in wire order. Maps with
 //! string keys are objects, other maps arrays of `[key, value]` pairs. `[]byte` and marshaled values
-//! are base64 strings, except `time.Time`, which is RFC 3339 text as Go writes it. Interfaces are `{"type": registered name, "value": ...}` or `null`. Complex
-//! numbers are `{"real": .., "imag": ..}`. NaN and infinities, which JSON lacks, are the strings
-//! `"NaN"`, `"+Inf"` and `"-Inf"`.
+//! are base64 strings, except `time.Time`, which is RFC 3339 text as Go writes it (a year outside
+//! 0000-9999, which RFC 3339 cannot hold and Go's `MarshalJSON` refuses, in ISO 8601's expanded
+//! form: `-0001-01-01T00:00:00Z`, `+10000-...`). Interfaces are `{"type": registered name,
+//! "value": ...}` or `null`. Complex numbers are `{"real": .., "imag": ..}`. NaN and infinities,
+//! which JSON lacks, are the strings `"NaN"`, `"+Inf"` and `"-Inf"`. A Go string that is not UTF-8
+//! (JSON strings must be), which Go would print with U+FFFD in place of the bad bytes, is the object
+//! `{"$string_bytes": base64 of its bytes}`; no Go struct has a field named so.
 
 use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
@@ -66,8 +71,11 @@ impl Serialize for Json<'_> {
                 st.end()
             }
             Value::String(v) => s.serialize_str(v),
-            // Go's encoding/json replaces invalid UTF-8 with U+FFFD.
-            Value::RawString(b) => s.serialize_str(&String::from_utf8_lossy(b)),
+            Value::RawString(b) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("$string_bytes", &base64(b))?;
+                m.end()
+            }
             Value::Bytes(b) => s.serialize_str(&base64(b)),
             Value::Marshaled { ty, bytes } => {
                 match crate::text::marshaled(self.types, *ty, bytes) {

@@ -296,7 +296,17 @@ pub fn marshaled(types: &TypeTable, ty: TypeId, bytes: &[u8]) -> Option<String> 
 fn rfc3339(t: &gob_codec::Time) -> String {
     let off = i64::from(t.offset.unwrap_or(0));
     let (year, month, day, hour, min, sec) = t.date_clock();
-    let mut s = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}");
+    // RFC 3339 has four-digit years only; other years take ISO 8601's expanded form, with a sign.
+    let mut s = if (0..=9999).contains(&year) {
+        format!("{year:04}")
+    } else {
+        format!(
+            "{}{:04}",
+            if year < 0 { '-' } else { '+' },
+            year.unsigned_abs()
+        )
+    };
+    let _ = write!(s, "-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}");
     if t.nanos != 0 {
         let frac = format!("{:09}", t.nanos);
         s.push('.');

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Runs the contract criterion benchmark (boxpark-proto/benches/contract.rs: the contract messages
-# through gob-codec) and Go's encoding/gob benchmark on the same messages in the same run and
-# prints Go time / Rust time per case (above 1 means Rust is faster).
+# through gob-codec and through the crates.io `gob` 0.1 crate, "gob0.1") and Go's encoding/gob
+# benchmark on the same messages in the same run and prints, per case, Go time / Rust time (above 1
+# means Rust is faster), then the gob 0.1 time, Go / gob 0.1 and gob 0.1 / gob-codec (above 1:
+# gob-codec is faster). gob 0.1 has no case for Log (no time.Time).
+#
+# First, each message's fresh stream is written by Go (interop-go/gobbench TestWriteStream, one
+# process per message) for the benchmark's checks, printed as `peer-check` lines: does gob-codec
+# write Go's bytes, does gob 0.1 read Go's bytes into the right value, does it write Go's bytes.
 #
 # The machine is shared and noisy, so each side runs twice, taking turns (Rust, Go, Rust, Go), and
 # each keeps the faster of its two times per case: a burst of load during one side's turn then
@@ -15,9 +21,16 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cargo bench -q -p boxpark-proto --bench contract --no-run 2>/dev/null
 (cd interop-go && go test -c -o "$out/gobbench.test" ./gobbench)
+mkdir "$out/streams"
+for m in ProxyRequest Log LaunchOutput RunResponse; do
+  (cd interop-go/gobbench && GOBBENCH_STREAMS="$out/streams" GOBBENCH_MESSAGE="$m" \
+    "$out/gobbench.test" -test.run '^TestWriteStream$' >/dev/null)
+done
 for r in $(seq "$rounds"); do
-  cargo bench -q -p boxpark-proto --bench contract -- --warm-up-time 1 --measurement-time "$mt" \
-    --output-format bencher 2>/dev/null | grep -E '^test ' >>"$out/rust.txt"
+  GOBBENCH_STREAMS="$out/streams" cargo bench -q -p boxpark-proto --bench contract -- \
+    --warm-up-time 1 --measurement-time "$mt" --output-format bencher 2>/dev/null >"$out/round.txt"
+  grep -E '^test ' "$out/round.txt" >>"$out/rust.txt"
+  if [ "$r" = 1 ]; then grep -E '^peer-check ' "$out/round.txt" >"$out/checks.txt" || true; fi
   (cd interop-go/gobbench && "$out/gobbench.test" -test.run '^$' -test.bench . \
     -test.benchtime "$bt") | grep -E '^Benchmark' >>"$out/go.txt"
 done
@@ -27,7 +40,11 @@ awk -v rust="$out/rust.txt" '
     while ((getline line < rust) > 0) {
       split(line, f, /[ \t]+/)
       v = f[5]; gsub(/,/, "", v); v += 0
-      if (!(f[2] in r) || v < r[f[2]]) r[f[2]] = v
+      # "Log/peer_fresh_encode" is the gob 0.1 time of "Log/fresh_encode".
+      if (f[2] ~ /\/peer_/) {
+        k = f[2]; sub(/\/peer_/, "/", k)
+        if (!(k in p) || v < p[k]) p[k] = v
+      } else if (!(f[2] in r) || v < r[f[2]]) r[f[2]] = v
     }
   }
   /^Benchmark/ {
@@ -41,6 +58,10 @@ awk -v rust="$out/rust.txt" '
   END {
     for (i = 1; i <= count; i++) {
       key = order[i]
-      if (key in r && r[key] > 0) printf "%-28s go %9.0f ns   rust %9.0f ns   go/rust %6.2f\n", key, g[key], r[key], g[key] / r[key]
+      if (!(key in r) || r[key] <= 0) continue
+      printf "%-28s go %9.0f ns   rust %9.0f ns   go/rust %6.2f", key, g[key], r[key], g[key] / r[key]
+      if (key in p && p[key] > 0) printf "   gob0.1 %9.0f ns   go/gob0.1 %6.2f   gob0.1/rust %6.2f\n", p[key], g[key] / p[key], p[key] / r[key]
+      else printf "   gob0.1         -\n"
     }
   }' "$out/go.txt"
+cat "$out/checks.txt"

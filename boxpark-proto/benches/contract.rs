@@ -9,14 +9,29 @@
 //! `fresh`: a new encoder (or decoder) per iteration, so type definitions are included, exactly as
 //! the Go benchmarks `BenchmarkEncode*`/`BenchmarkDecode*`. `steady`: one stream, definitions already
 //! sent, one value per iteration (`BenchmarkSteady*`), which is what a long-lived connection sees.
+//!
+//! `peer_*`: the same with the crates.io `gob` 0.1 crate (`gob::StreamSerializer`,
+//! `gob::StreamDeserializer`), on mirror types with `#[serde(default)]` (`tests/gob_peer/mirror.rs`).
+//! Its decoders read the same bytes as gob-codec's. Before timing, each message is checked once and
+//! a `peer-check` line printed: whether the peer reads Go's stream into the right value and whether
+//! its own encoding is Go's bytes. Go's streams are read from `$GOBBENCH_STREAMS/<message>.gob`
+//! (written by interop-go/gobbench's `TestWriteStream`, as scripts/bench-gob.sh does); without it,
+//! gob-codec's encoding stands in for Go's (tests/golden.rs checks they are the same). `Log` has no
+//! peer benchmark: the peer cannot read or write its `time.Time`.
 #![allow(missing_docs)]
+
+#[path = "../tests/gob_peer/mirror.rs"]
+mod mirror;
 
 use std::collections::BTreeMap;
 
 use boxpark_proto::api::RunResponse;
 use boxpark_proto::event::Log;
 use boxpark_proto::proxy::{LaunchOutput, ProxyRequest};
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    black_box, criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput,
+};
 use gob_codec::{Decoder, Encoder, Time};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -68,12 +83,35 @@ fn stream<T: Serialize + Deserialize<'static>>(v: &T, n: usize) -> Vec<u8> {
     enc.into_inner()
 }
 
-fn bench_message<T>(c: &mut Criterion, name: &str, v: T)
+/// Go's fresh stream of message `name` (definitions and one value), if scripts/bench-gob.sh had
+/// interop-go/gobbench write it.
+fn go_stream(name: &str) -> Option<Vec<u8>> {
+    let dir = std::env::var_os("GOBBENCH_STREAMS")?;
+    let path = std::path::Path::new(&dir).join(format!("{name}.gob"));
+    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+/// The peer's part of a message: its mirror value, or why it has none.
+enum Peer<P> {
+    Mirror(P),
+    Unsupported(&'static str),
+}
+
+fn bench_message<T, P>(c: &mut Criterion, name: &str, v: T, peer: Peer<P>)
 where
     T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug + 'static,
+    P: Serialize + DeserializeOwned + serde_schema::SchemaSerialize + PartialEq + std::fmt::Debug,
 {
     let one = stream(&v, 1);
     assert_eq!(gob_codec::from_slice::<T>(&one).expect("decode"), v);
+    let (go, source) = match go_stream(name) {
+        Some(go) => {
+            let same = if go == one { "yes" } else { "NO" };
+            println!("peer-check {name}: gob-codec's encoding equals Go's: {same}");
+            (go, "Go's")
+        }
+        None => (one.clone(), "gob-codec's (GOBBENCH_STREAMS unset)"),
+    };
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Bytes(one.len() as u64));
     let mut buf = Vec::with_capacity(one.len());
@@ -115,14 +153,106 @@ where
             out
         })
     });
+    match peer {
+        Peer::Mirror(p) => bench_peer(&mut g, name, p, &go, source, &many, n),
+        Peer::Unsupported(why) => {
+            let e = mirror::peer_decode::<serde::de::IgnoredAny>(&go)
+                .err()
+                .map_or("none".to_string(), |e| e.to_string());
+            let e: String = e.chars().take(60).collect();
+            println!("peer-check {name}: not measured: {why} (decoding {source} stream: {e}...)");
+        }
+    }
     g.finish();
 }
 
+/// The four benchmarks of gob-codec's for the peer. `go` is the fresh stream the decoders read
+/// (Go's, or gob-codec's stand-in), `many` gob-codec's stream of `n` values (which is what Go
+/// writes: ids apart, the same bytes as `go` and then more values).
+fn bench_peer<P>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    p: P,
+    go: &[u8],
+    source: &str,
+    many: &[u8],
+    n: usize,
+) where
+    P: Serialize + DeserializeOwned + serde_schema::SchemaSerialize + PartialEq + std::fmt::Debug,
+{
+    let decoded = match mirror::peer_decode::<P>(go) {
+        Ok(Some(got)) if got == p => "the right value".to_string(),
+        Ok(Some(got)) => format!("a WRONG value {got:?}"),
+        Ok(None) => "no value".to_string(),
+        Err(e) => format!("an error: {e}"),
+    };
+    let own = mirror::peer_encode(&p).expect("peer encode");
+    let same = if own == go { "yes" } else { "no" };
+    println!(
+        "peer-check {name}: reads {source} stream as {decoded}; its encoding equals it: {same} \
+         ({} bytes, {source} {})",
+        own.len(),
+        go.len()
+    );
+    let readable = decoded == "the right value";
+
+    let mut buf = Vec::with_capacity(own.len());
+    g.bench_function("peer_fresh_encode", |b| {
+        b.iter(|| {
+            buf.clear();
+            gob::StreamSerializer::new_with_write(&mut buf)
+                .serialize(black_box(&p))
+                .expect("encode");
+        })
+    });
+    if readable {
+        g.bench_function("peer_fresh_decode", |b| {
+            b.iter(|| {
+                let out: P = gob::StreamDeserializer::new(black_box(go))
+                    .deserialize()
+                    .expect("decode")
+                    .expect("a value");
+                out
+            })
+        });
+    }
+    let mut enc = gob::StreamSerializer::new_with_write(Vec::new());
+    enc.serialize(&p).expect("encode");
+    g.bench_function("peer_steady_encode", |b| {
+        b.iter(|| {
+            enc.get_mut().get_mut().clear();
+            enc.serialize(black_box(&p)).expect("encode");
+        })
+    });
+    if readable {
+        let mut dec = gob::StreamDeserializer::new(many);
+        let mut left = n;
+        g.bench_function("peer_steady_decode", |b| {
+            b.iter(|| {
+                if left == 0 {
+                    dec = gob::StreamDeserializer::new(many);
+                    left = n;
+                }
+                left -= 1;
+                let out: P = dec.deserialize().expect("decode").expect("a value");
+                out
+            })
+        });
+    }
+}
+
 fn contract(c: &mut Criterion) {
-    bench_message(c, "ProxyRequest", proxy_request());
-    bench_message(c, "Log", log());
-    bench_message(c, "LaunchOutput", launch_output());
-    bench_message(c, "RunResponse", run_response());
+    let v = proxy_request();
+    let p = Peer::Mirror(mirror::ProxyRequest::from(&v));
+    bench_message(c, "ProxyRequest", v, p);
+    let p = Peer::<mirror::ProxyRequest>::Unsupported("the peer has no time.Time");
+    bench_message(c, "Log", log(), p);
+    let v = launch_output();
+    let p = Peer::Mirror(mirror::LaunchOutput::from(&v));
+    bench_message(c, "LaunchOutput", v, p);
+    let v = run_response();
+    let p = Peer::Mirror(mirror::RunResponse::from(&v));
+    bench_message(c, "RunResponse", v, p);
 }
 
 criterion_group!(benches, contract);

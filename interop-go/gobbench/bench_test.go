@@ -17,6 +17,8 @@ package gobbench
 import (
 	"bytes"
 	"encoding/gob"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -95,6 +97,32 @@ func TestMessagesRoundTrip(t *testing.T) {
 	rr := RunResponseMessage()
 	if len(rr.Stdout) != 4096 || rr.Stdout[0] != 'a' || rr.Stdout[25] != 'z' || rr.Stdout[26] != 'a' || rr.Stdout[4095] != 'a'+4095%26 {
 		t.Errorf("RunResponse stdout shape wrong")
+	}
+}
+
+// TestWriteStream writes the fresh stream of the message $GOBBENCH_MESSAGE
+// (as benchEncode writes it: definitions, then the value) to
+// $GOBBENCH_STREAMS/<message>.gob, so that the Rust benchmark can check the
+// crates.io gob crate against Go's bytes (scripts/bench-gob.sh). Run it alone,
+// one message per process (-test.run '^TestWriteStream$'), so that the type ids
+// are a fresh process's. Skipped unless both are set.
+func TestWriteStream(t *testing.T) {
+	dir, name := os.Getenv("GOBBENCH_STREAMS"), os.Getenv("GOBBENCH_MESSAGE")
+	if dir == "" || name == "" {
+		t.Skip("GOBBENCH_STREAMS and GOBBENCH_MESSAGE not set")
+	}
+	messages := map[string]any{
+		"ProxyRequest": ProxyRequestMessage(),
+		"Log":          LogMessage(),
+		"LaunchOutput": LaunchOutputMessage(),
+		"RunResponse":  RunResponseMessage(),
+	}
+	v, ok := messages[name]
+	if !ok {
+		t.Fatalf("unknown message %q", name)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".gob"), encodeStream(t, v), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

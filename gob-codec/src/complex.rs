@@ -2,7 +2,16 @@
 
 use crate::schema::COMPLEX_LEN;
 
-/// Go's `complex128`.
+/// Go's `complex128` (and `complex64`, which gob sends the same way).
+///
+/// ```
+/// use gob_codec::Complex;
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// struct Wave { Z: Complex }
+/// let w = Wave { Z: Complex { re: 1.5, im: -2.0 } };
+/// let bytes = gob_codec::to_vec(&w).unwrap();
+/// assert_eq!(gob_codec::from_slice::<Wave>(&bytes).unwrap(), w);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Complex {
     /// Real part.

@@ -36,6 +36,29 @@ pub enum ErrorKind {
 }
 
 /// A gob encoding or decoding error, with the byte offset in the stream and the field path.
+///
+/// ```
+/// use gob_codec::{Decoder, ErrorKind};
+/// #[derive(serde::Serialize, serde::Deserialize, Debug)]
+/// struct Point { X: i64, Y: i64 }
+/// let bytes = gob_codec::to_vec(&Point { X: 1, Y: 2 }).unwrap();
+///
+/// // The end of a stream between two values is a clean EOF.
+/// let mut dec = Decoder::new(&bytes[..]);
+/// dec.decode::<Point>().unwrap();
+/// assert!(dec.decode::<Point>().unwrap_err().is_eof());
+///
+/// // A stream cut short says where.
+/// let e = gob_codec::from_slice::<Point>(&bytes[..bytes.len() - 1]).unwrap_err();
+/// assert!(matches!(e.kind(), ErrorKind::UnexpectedEof));
+/// assert!(e.offset().is_some());
+///
+/// // A field whose value does not fit says which field.
+/// #[derive(serde::Deserialize, Debug)]
+/// struct Small { X: i64, Y: bool }
+/// let e = gob_codec::from_slice::<Small>(&bytes).unwrap_err();
+/// assert_eq!(e.field_path(), "Y");
+/// ```
 pub struct Error(Box<Inner>);
 
 struct Inner {

@@ -46,6 +46,7 @@
 //! `value` the dynamic form over the same layers; `async_io` and `codec` are adapters on top;
 //! `hash` the hasher of the maps looked up per value.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod complex;
 mod de;
@@ -62,8 +63,10 @@ mod value;
 mod wire;
 
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod async_io;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod codec;
 
 pub use complex::Complex;

@@ -414,6 +414,21 @@ pub(crate) struct DefGroup {
 /// (the field types of a marshaler whose Go type is a struct), and other encoders may order them
 /// their own way. A [`crate::ValueEncoder`] writes each group where it arrived, so a stream decoded
 /// into `Value`s and encoded again gives back the same bytes.
+///
+/// ```
+/// use gob_codec::{Decoder, WireKind};
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Team { Name: String, Members: Vec<String> }
+/// let bytes = gob_codec::to_vec(&Team { Name: "t".into(), Members: vec![] }).unwrap();
+/// let mut dec = Decoder::new(&bytes[..]);
+/// dec.decode_value().unwrap();
+/// let types = dec.types();
+/// // Team (64) and its field's []string (65), in the order they arrived.
+/// assert_eq!(types.ids(), [64, 65]);
+/// let WireKind::Struct { fields } = &types.get(64).unwrap().kind else { panic!() };
+/// assert_eq!(fields[1].name, "Members");
+/// assert_eq!(types.type_name(fields[1].id), "[]string");
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct TypeTable {
     defs: Defs,

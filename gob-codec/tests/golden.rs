@@ -278,3 +278,33 @@ fn bytes_writers_match_go() {
         assert_eq!(dec.decode_value().expect("bytes"), Value::Bytes(data));
     }
 }
+
+/// The README's table of Go types cites golden vectors as its proof: every row cites at least one,
+/// and each one cited is a case here (so its stream is decoded, re-encoded and typed-encoded above).
+#[test]
+fn readme_type_table_cites_golden_cases() {
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("### Go types in Rust")
+        .nth(1)
+        .expect("README has its table of Go types");
+    let rows: Vec<&str> = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .collect();
+    assert!(rows.len() > 20, "table rows: {}", rows.len());
+    let names: Vec<&str> = cases::cases().iter().map(|c| c.name).collect();
+    for row in rows {
+        let cited = row.trim_end_matches('|').rsplit('|').next().unwrap_or("");
+        let cited: Vec<&str> = cited.split('`').skip(1).step_by(2).collect();
+        assert!(!cited.is_empty(), "row cites no golden vector: {row}");
+        for name in cited {
+            assert!(
+                names.contains(&name),
+                "row cites {name}, which is no golden case: {row}"
+            );
+        }
+    }
+}

@@ -26,6 +26,24 @@ pub(crate) fn decode_root<T: DeserializeOwned>(inp: &mut Input<'_>, id: TypeId) 
 ///
 /// It reads exactly the messages of each value and nothing after them, so a connection can go on with
 /// other bytes after a gob value (use a `BufReader` only when nothing else reads the stream).
+///
+/// ```
+/// use gob_codec::{Decoder, Encoder, Value};
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// struct Point { X: i64, Y: i64 }
+///
+/// let mut enc = Encoder::new(Vec::new());
+/// enc.encode(&Point { X: 1, Y: 2 }).unwrap();
+/// enc.encode(&Point { X: 3, Y: 4 }).unwrap(); // Point is defined once, in front of the first
+/// let stream = enc.into_inner();
+///
+/// let mut dec = Decoder::new(&stream[..]);
+/// assert_eq!(dec.decode::<Point>().unwrap(), Point { X: 1, Y: 2 });
+/// // Any value, typed or not: the second one without a Rust type.
+/// let v = dec.decode_value().unwrap();
+/// assert_eq!(v.field("Y"), Some(&Value::Int(4)));
+/// assert!(dec.decode_value().unwrap_err().is_eof());
+/// ```
 pub struct Decoder<R> {
     src: ReadSource<R>,
     state: ReadState,
@@ -110,6 +128,12 @@ pub fn from_slice<T: DeserializeOwned>(data: &[u8]) -> Result<T> {
 }
 
 /// Decodes the first value from a reader; what follows it is left unread.
+///
+/// ```
+/// let bytes = gob_codec::to_vec(&vec!["a".to_string(), "b".to_string()]).unwrap();
+/// let v: Vec<String> = gob_codec::from_reader(std::io::Cursor::new(bytes)).unwrap();
+/// assert_eq!(v, ["a", "b"]);
+/// ```
 pub fn from_reader<R: Read, T: DeserializeOwned>(r: R) -> Result<T> {
     Decoder::new(r).decode()
 }

@@ -30,6 +30,14 @@ pub const DEFAULT_MAX_MESSAGE: usize = 64 << 20;
 pub const DEFAULT_MAX_DEPTH: usize = 256;
 
 /// Decoder limits. Every count and length is also bounded by the bytes actually received.
+///
+/// ```
+/// use gob_codec::{Decoder, ErrorKind, Limits};
+/// let bytes = gob_codec::to_vec(&"x".repeat(100)).unwrap();
+/// let limits = Limits { max_message: 64, ..Limits::default() };
+/// let e = Decoder::with_limits(&bytes[..], limits).decode::<String>().unwrap_err();
+/// assert!(matches!(e.kind(), ErrorKind::Limit(_)));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Largest message body accepted, in bytes (Go allows up to 8 GiB; the default here is

@@ -31,6 +31,24 @@ pub struct Interface {
 }
 
 /// Any gob value.
+///
+/// ```
+/// use gob_codec::{Decoder, Value};
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Job { Name: String, Args: Vec<String>, Tries: u8 }
+/// let bytes = gob_codec::to_vec(&Job { Name: "ls".into(), Args: vec!["-l".into()], Tries: 0 })
+///     .unwrap();
+///
+/// let mut dec = Decoder::new(&bytes[..]);
+/// let v = dec.decode_value().unwrap();
+/// assert_eq!(v.field("Name"), Some(&Value::String("ls".into())));
+/// // Zero fields are not sent, so a Value has no Tries.
+/// assert_eq!(v.field("Tries"), None);
+/// let Some(Value::Slice { items, .. }) = v.field("Args") else { panic!() };
+/// assert_eq!(items, &[Value::String("-l".into())]);
+/// // The definitions say what the type ids stand for.
+/// assert_eq!(dec.types().type_name(v.type_id()), "Job");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// `bool`.

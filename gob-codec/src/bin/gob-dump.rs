@@ -18,8 +18,22 @@ use std::process::ExitCode;
 use clap::Parser;
 use gob_codec::{Decoder, ErrorKind, Value, ValueEncoder};
 
+#[path = "gob-dump/go.rs"]
+mod go;
+#[path = "gob-dump/gotype.rs"]
+mod gotype;
 #[path = "gob-dump/json.rs"]
 mod json;
+#[path = "gob-dump/model.rs"]
+mod model;
+#[path = "gob-dump/naming.rs"]
+mod naming;
+#[path = "gob-dump/plan.rs"]
+mod plan;
+#[path = "gob-dump/rust.rs"]
+mod rust;
+#[path = "gob-dump/rust_derive.rs"]
+mod rust_derive;
 #[path = "gob-dump/text.rs"]
 mod text;
 
@@ -31,11 +45,17 @@ mod text;
 )]
 struct Args {
     /// Print one JSON document per value, one per line.
-    #[arg(long, conflicts_with = "reencode")]
+    #[arg(long, conflicts_with_all = ["reencode", "rust", "go"])]
     json: bool,
     /// Decode the whole stream, then write it again as gob on standard output.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["rust", "go"])]
     reencode: bool,
+    /// Print Rust types (for gob-codec and serde) for every type the stream defines.
+    #[arg(long, conflicts_with = "go")]
+    rust: bool,
+    /// Print Go type declarations that give the stream's type definitions.
+    #[arg(long)]
+    go: bool,
     /// The gob stream; standard input when absent or `-`.
     file: Option<PathBuf>,
 }
@@ -82,8 +102,20 @@ fn run(args: &Args) -> Result<(), Failure> {
     // Nothing else reads the input, so buffering it is fine.
     let mut dec = Decoder::new(BufReader::new(input));
     let mut out = BufWriter::new(io::stdout().lock());
+    let source = match &args.file {
+        Some(p) if p.as_os_str() != "-" => format!(
+            "`{}`",
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            )
+        ),
+        _ => "read from standard input".to_owned(),
+    };
     let r = if args.reencode {
         reencode(&mut dec, &mut out)
+    } else if args.rust || args.go {
+        types(&mut dec, &mut out, args.rust, &source)
     } else {
         dump(&mut dec, &mut out, args.json)
     };
@@ -133,6 +165,29 @@ fn dump<R: Read, W: Write>(
             writeln!(out, "{}", text::value(dec.types(), &v))?;
         }
     }
+}
+
+/// `--rust` and `--go`: the whole stream first, since later values tell what earlier ones could not
+/// (a field left out, another registered name).
+fn types<R: Read, W: Write>(
+    dec: &mut Decoder<R>,
+    out: &mut W,
+    rust: bool,
+    source: &str,
+) -> Result<(), Failure> {
+    let mut values = Vec::new();
+    while let Some(v) = next(dec)? {
+        values.push(v);
+    }
+    let model = model::Model::new(dec.types(), &values);
+    let plan = plan::Plan::new(&model);
+    let text = if rust {
+        rust::generate(&plan, source)
+    } else {
+        go::generate(&plan, source)
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(())
 }
 
 fn reencode<R: Read, W: Write>(dec: &mut Decoder<R>, out: &mut W) -> Result<(), Failure> {

@@ -1,14 +1,25 @@
-//! `gob-dump`: shows what a Go `encoding/gob` stream holds.
+//! `gob-dump`: shows what a Go `encoding/gob` stream holds, and gives typed access to it.
 //!
 //! ```text
-//! gob-dump [--json | --reencode] [FILE]
+//! gob-dump [--json | --reencode | --rust | --go] [FILE]
 //! ```
 //!
 //! Without options it prints each type definition as it arrives and each value in a Go-like syntax.
 //! `--json` prints one JSON document per value (one per line). `--reencode` decodes the whole stream
-//! and writes it again as gob, which gives back the same bytes for a stream Go wrote. Reads standard
-//! input when no FILE (or `-`) is given. Bad input ends with a one-line error naming the byte offset
-//! and exit status 1.
+//! and writes it again as gob, which gives back the same bytes for a stream Go wrote.
+//!
+//! `--rust` prints Rust source with a type for every type the stream defines, for gob-codec and
+//! serde: structs with snake_case fields renamed to the Go names, newtypes for Go named types,
+//! enums of the registered names for interfaces, `gob_codec::Time`, `gob_codec::Complex`, and
+//! newtypes over the bytes for other marshalers (the mapping is in `gob-dump/rust.rs`). A header
+//! comment lists the stream's values in order and how to decode them, and to encode them again,
+//! which gives back Go's bytes unless the header says why not. `--go` prints Go declarations
+//! (package main) that give the same definitions, lossy where the wire is (`gob-dump/go.rs`).
+//! Both read the whole stream first: the values tell what definitions do not (a struct field left
+//! out was a nil pointer; which concrete types an interface held).
+//!
+//! Reads standard input when no FILE (or `-`) is given. Bad input ends with a one-line error
+//! naming the byte offset and exit status 1.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -34,6 +45,8 @@ mod plan;
 mod rust;
 #[path = "gob-dump/rust_derive.rs"]
 mod rust_derive;
+#[path = "gob-dump/rust_helpers.rs"]
+mod rust_helpers;
 #[path = "gob-dump/text.rs"]
 mod text;
 
@@ -41,7 +54,7 @@ mod text;
 #[command(
     name = "gob-dump",
     version,
-    about = "Print or re-encode a Go encoding/gob stream"
+    about = "Print or re-encode a Go encoding/gob stream, or print Rust or Go types for it"
 )]
 struct Args {
     /// Print one JSON document per value, one per line.

@@ -158,7 +158,11 @@ impl Gen<'_, '_, '_> {
                         }
                     })
                     .collect();
-                let width = fields.iter().map(|f| f.go_name.len()).max().unwrap_or(0);
+                let width = fields
+                    .iter()
+                    .map(|f| f.go_name.chars().count())
+                    .max()
+                    .unwrap_or(0);
                 let _ = writeln!(out, "type {name} struct {{");
                 for (f, t) in fields.iter().zip(types) {
                     let _ = writeln!(out, "\t{:width$} {t}", f.go_name);

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use gob_codec::{MarshalKind, TypeId, WireKind};
 
 use crate::gotype::GoType;
-use crate::model::{Model, Pos, Slot, BYTES, COMPLEX, INTERFACE, STRING};
+use crate::model::{Model, Pos, Slot, COMPLEX, INTERFACE, STRING};
 
 /// A field, element or value type.
 #[derive(Debug, Clone, PartialEq)]
@@ -403,61 +403,6 @@ impl<'m, 'a> Plan<'m, 'a> {
                 self.items[j].context = Some(c);
             }
         }
-    }
-
-    /// Go's `reflect.Type.String()` for a type, as gob would name it: widths a type string did not
-    /// give are Go's defaults on the wire (`int`, `uint`, `float64`, `complex128`).
-    pub fn go_string(&self, t: &Ty) -> String {
-        match t {
-            Ty::Scalar(id, Some(n)) if *id != BYTES => n.clone(),
-            Ty::Scalar(id, _) => scalar_default(*id).to_owned(),
-            Ty::Time => "time.Time".into(),
-            Ty::Item(i) | Ty::Iface(i, _) => self.item_string(*i),
-            Ty::Slice(e) => format!("[]{}", self.go_string(e)),
-            Ty::Array(n, e) => format!("[{n}]{}", self.go_string(e)),
-            Ty::Map(k, v) => format!("map[{}]{}", self.go_string(k), self.go_string(v)),
-            Ty::Ptr(e) => format!("*{}", self.go_string(e)),
-            Ty::NilMap(e) => self.go_string(e),
-            Ty::Undefined(id) => format!("undefined{id}"),
-        }
-    }
-
-    /// The Go type string of an item: `main.Point`, `interface {}`, `struct { X int }`.
-    pub fn item_string(&self, i: usize) -> String {
-        let it = &self.items[i];
-        match &it.kind {
-            Kind::Interface { any: true, .. } => "interface {}".into(),
-            Kind::Struct(fields) if it.go_name.is_empty() => {
-                if !it.wire_name.is_empty() {
-                    return it.wire_name.clone();
-                }
-                let fs: Vec<String> = fields
-                    .iter()
-                    .map(|f| format!("{} {}", f.go_name, self.go_string(&f.ty)))
-                    .collect();
-                if fs.is_empty() {
-                    "struct {}".into()
-                } else {
-                    format!("struct {{ {} }}", fs.join("; "))
-                }
-            }
-            _ if it.go_name.is_empty() => it.wire_name.clone(),
-            _ => format!("{}.{}", it.pkg.as_deref().unwrap_or("main"), it.go_name),
-        }
-    }
-}
-
-/// Go's name of a predefined id on the wire.
-pub fn scalar_default(id: TypeId) -> &'static str {
-    match id {
-        1 => "bool",
-        2 => "int",
-        3 => "uint",
-        4 => "float64",
-        BYTES => "[]uint8",
-        STRING => "string",
-        COMPLEX => "complex128",
-        _ => "interface {}",
     }
 }
 

@@ -31,6 +31,7 @@ use crate::model::{BOOL, BYTES, COMPLEX, FLOAT, INT, STRING, UINT};
 use crate::naming::{camel, comment, snake, unraw, Scope, RUST_RESERVED_TYPES};
 use crate::plan::{Kind, Plan, Ty};
 use crate::rust_derive::Analysis;
+use crate::rust_helpers;
 
 /// The whole `--rust` output for a stream read from `source`.
 pub fn generate(plan: &Plan<'_, '_>, source: &str) -> String {
@@ -41,15 +42,22 @@ pub fn generate(plan: &Plan<'_, '_>, source: &str) -> String {
         out.push('\n');
         g.item(&mut out, i);
     }
-    g.float_key(&mut out);
+    if g.a.float_key {
+        rust_helpers::float_key(&mut out, &g.float_key);
+    }
+    if g.a.long_array {
+        rust_helpers::go_array(&mut out, &g.go_array);
+    }
     out
 }
 
 struct Gen<'p, 'm, 'a> {
     plan: &'p Plan<'m, 'a>,
     names: Vec<String>,
-    /// The name of the ordered float for map keys (see [`Gen::float_key`]).
+    /// The name of the ordered float for map keys (`rust_helpers::float_key`).
     float_key: String,
+    /// The name of the array type for Go arrays longer than serde's (`rust_helpers::go_array`).
+    go_array: String,
     a: Analysis,
 }
 
@@ -63,6 +71,7 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
             plan,
             names,
             float_key: scope.claim("FloatKey"),
+            go_array: scope.claim("GoArray"),
             a: Analysis::new(plan),
         }
     }
@@ -70,7 +79,7 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
     fn header(&self, out: &mut String, source: &str) {
         let m = self.plan.model;
         let n = self.plan.top.len();
-        let (s, it) = if n == 1 { ("", "it") } else { ("s", "them") };
+        let s = if n == 1 { "" } else { "s" };
         comment(
             out,
             "//",
@@ -83,7 +92,13 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
         comment(
             out,
             "//",
-            &format!("The stream holds {n} value{s}. Decode {it} in this order with one decoder:"),
+            &if n == 1 {
+                "The stream holds 1 value. Decode it with a decoder:".to_owned()
+            } else {
+                format!(
+                    "The stream holds {n} value{s}. Decode them in this order with one decoder:"
+                )
+            },
         );
         out.push_str("//\n//     let mut dec = gob_codec::Decoder::new(reader);\n");
         for (k, t) in self.plan.top.iter().enumerate() {
@@ -99,10 +114,15 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
             comment(
                 out,
                 "//",
-                &format!(
-                    "To write {it} again as Go did, encode {it} in the same order with one encoder \
+                &if n == 1 {
+                    "To write it again as Go did, encode it with an encoder whose first type id is \
+                     the stream's:"
+                        .to_owned()
+                } else {
+                    "To write them again as Go did, encode them in the same order with one encoder \
                      whose first type id is the stream's:"
-                ),
+                        .to_owned()
+                },
             );
             let _ = writeln!(
                 out,
@@ -231,52 +251,14 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
 
     fn marshal(&self, out: &mut String, i: usize, kind: MarshalKind, fields: &[Ty], derives: &str) {
         let it = &self.plan.items[i];
-        let name = &self.names[i];
         let go_type = if it.go_name.is_empty() {
             // Go sent no name; neither does the encoder then.
             String::new()
         } else {
             format!("{}.{}", it.pkg.as_deref().unwrap_or("main"), it.go_name)
         };
-        let (kind_name, method) = match kind {
-            MarshalKind::Gob => ("Gob", "GobEncode"),
-            MarshalKind::Binary => ("Binary", "MarshalBinary"),
-            MarshalKind::Text => ("Text", "MarshalText"),
-        };
-        let _ = write!(
-            out,
-            "///\n/// The bytes Go's `{method}` wrote; `None` is Go's zero value, which a struct field leaves\n\
-             /// out (its bytes are not in the stream).\n\
-             #[derive({derives})]\n\
-             pub struct {name}(pub Option<Vec<u8>>);\n\n\
-             impl gob_codec::GoMarshal for {name} {{\n    \
-                 const GO_TYPE: &'static str = {go_type:?};\n    \
-                 const KIND: gob_codec::MarshalKind = gob_codec::MarshalKind::{kind_name};\n    \
-                 fn marshal(&self) -> Result<Vec<u8>, String> {{\n        \
-                     Ok(self.0.clone().unwrap_or_default())\n    \
-                 }}\n    \
-                 fn unmarshal(bytes: &[u8]) -> Result<Self, String> {{\n        \
-                     Ok(Self(Some(bytes.to_vec())))\n    \
-                 }}\n    \
-                 fn is_zero(&self) -> bool {{\n        \
-                     self.0.is_none()\n    \
-                 }}\n    \
-                 fn zero() -> Self {{\n        \
-                     Self(None)\n    \
-                 }}\n{}\
-             }}\n\n\
-             impl serde::Serialize for {name} {{\n    \
-                 fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        \
-                     gob_codec::marshaled::serialize(self, s)\n    \
-                 }}\n\
-             }}\n\n\
-             impl<'de> serde::Deserialize<'de> for {name} {{\n    \
-                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        \
-                     gob_codec::marshaled::deserialize(d)\n    \
-                 }}\n\
-             }}\n",
-            self.struct_fields(fields)
-        );
+        let fields = self.struct_fields(fields);
+        rust_helpers::marshal(out, &self.names[i], &go_type, kind, &fields, derives);
     }
 
     /// `GoMarshal::go_struct_fields`, for a marshaler whose Go struct's field types Go sent.
@@ -323,6 +305,9 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
             Ty::Item(i) | Ty::Iface(i, false) => self.names[*i].clone(),
             Ty::Iface(i, true) => format!("Option<{}>", self.names[*i]),
             Ty::Slice(e) => format!("Vec<{}>", self.ty(e, false, key)),
+            Ty::Array(n, e) if *n > 32 => {
+                format!("{}<{}, {n}>", self.go_array, self.ty(e, false, key))
+            }
             Ty::Array(n, e) => format!("[{}; {n}]", self.ty(e, false, key)),
             Ty::Map(k, v) => format!(
                 "std::collections::BTreeMap<{}, {}>",
@@ -332,38 +317,6 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
             Ty::Ptr(e) | Ty::NilMap(e) => format!("Option<{}>", self.ty(e, field, key)),
             Ty::Undefined(_) => "()".into(),
         }
-    }
-
-    /// The ordered float that map keys use, if any does.
-    fn float_key(&self, out: &mut String) {
-        if !self.a.float_key {
-            return;
-        }
-        let name = &self.float_key;
-        let _ = write!(
-            out,
-            "\n/// A Go float in a map key: compared and ordered by `f64::total_cmp`, so that it can key a\n\
-             /// `BTreeMap`. On the wire it is a plain float.\n\
-             #[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]\n\
-             #[serde(transparent)]\n\
-             pub struct {name}(pub f64);\n\n\
-             impl PartialEq for {name} {{\n    \
-                 fn eq(&self, other: &Self) -> bool {{\n        \
-                     self.0.total_cmp(&other.0).is_eq()\n    \
-                 }}\n\
-             }}\n\n\
-             impl Eq for {name} {{}}\n\n\
-             impl PartialOrd for {name} {{\n    \
-                 fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {{\n        \
-                     Some(self.cmp(other))\n    \
-                 }}\n\
-             }}\n\n\
-             impl Ord for {name} {{\n    \
-                 fn cmp(&self, other: &Self) -> std::cmp::Ordering {{\n        \
-                     self.0.total_cmp(&other.0)\n    \
-                 }}\n\
-             }}\n"
-        );
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Analysis {
     pub uses_bytes: bool,
     /// Some map key holds a float, written as an ordered float type.
     pub float_key: bool,
+    /// Some array is longer than serde's arrays (32), written as an array type of its own.
+    pub long_array: bool,
 }
 
 /// The types in each slot of an item.
@@ -61,6 +63,7 @@ impl Analysis {
             ord: vec![false; n],
             uses_bytes: false,
             float_key: false,
+            long_array: false,
         };
         let mut all: Vec<&Ty> = plan.top.iter().collect();
         for i in 0..n {
@@ -80,8 +83,10 @@ impl Analysis {
                         _ => {}
                     });
                 }
-                if matches!(t, Ty::Scalar(BYTES, _)) {
-                    a.uses_bytes = true;
+                match t {
+                    Ty::Scalar(BYTES, _) => a.uses_bytes = true,
+                    Ty::Array(n, _) if *n > 32 => a.long_array = true,
+                    _ => {}
                 }
             });
         }
@@ -119,7 +124,7 @@ impl Analysis {
         match t {
             Ty::Item(i) => self.default[*i],
             Ty::Iface(_, nilable) => *nilable,
-            Ty::Array(n, e) => *n <= 32 && self.has_default(e),
+            Ty::Array(_, e) => self.has_default(e),
             _ => true,
         }
     }

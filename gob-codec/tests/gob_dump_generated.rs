@@ -10,8 +10,9 @@
 //! - compares the bytes with Go's: they must be equal, except for the streams in
 //!   [`NOT_IDENTICAL`], which must differ (an exception that became identical is stale).
 //!
-//! The checks use the header's type list and first type id, so a wrong header fails too. Unit-level
-//! checks of the output (renames, variant names, boxing) are in `gob_dump.rs`.
+//! The checks use the header's type list and first type id, so a wrong header fails too. Besides
+//! the golden streams, a few synthetic ones (`gob_dump_generated/synthetic.rs`) cover what those
+//! lack. What the output says for single streams is checked in `gob_dump_types.rs`.
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used)]
 
@@ -277,13 +278,17 @@ fn write_crate(streams: &[Stream]) -> PathBuf {
     root
 }
 
-/// Every golden stream: this crate's and boxpark-proto's.
+/// Every golden stream (this crate's and boxpark-proto's), then the synthetic ones.
 fn all_golden() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = gob_files(&dir.join("tests/golden"));
     files.extend(gob_files(&dir.join("../boxpark-proto/tests/golden")));
+    files.extend(synthetic::write());
     files
 }
+
+#[path = "gob_dump_generated/synthetic.rs"]
+mod synthetic;
 
 #[test]
 fn generated_rust_decodes_and_reencodes_every_golden_stream() {

@@ -61,6 +61,9 @@ pub struct Model<'a> {
     pub ptr_top: HashSet<TypeId>,
     /// The field types a marshaler's Go struct declares (see [`Model::marshaler_fields`]).
     pub marshal_fields: HashMap<TypeId, Vec<TypeId>>,
+    /// Registered names recorded, in `registered` (`None`) and at each position.
+    seen_names: HashSet<(Option<Pos>, String)>,
+    concrete: HashMap<String, TypeId>,
 }
 
 impl<'a> Model<'a> {
@@ -79,6 +82,8 @@ impl<'a> Model<'a> {
             ptr_reach: HashSet::new(),
             ptr_top: HashSet::new(),
             marshal_fields: HashMap::new(),
+            seen_names: HashSet::new(),
+            concrete: HashMap::new(),
         };
         for v in values {
             m.walk(v, (0, Slot::Top));
@@ -183,6 +188,7 @@ impl<'a> Model<'a> {
             }
         }
         for (o, end) in last {
+            let range: HashSet<TypeId> = ids[o + 1..=end].iter().copied().collect();
             let mut covered = HashSet::new();
             let mut fields = Vec::new();
             for &id in &ids[o + 1..=end] {
@@ -192,7 +198,7 @@ impl<'a> Model<'a> {
                 fields.push(id);
                 let mut work = vec![id];
                 while let Some(t) = work.pop() {
-                    if covered.insert(t) {
+                    if range.contains(&t) && covered.insert(t) {
                         work.extend(self.children(t).into_iter().map(|(_, c)| c));
                     }
                 }
@@ -207,12 +213,12 @@ impl<'a> Model<'a> {
                 self.nil_at.insert(pos);
             }
             Value::Interface(Some(i)) => {
-                if !self.registered.iter().any(|(n, _)| *n == i.name) {
+                if self.seen_names.insert((None, i.name.clone())) {
                     self.registered.push((i.name.clone(), i.ty));
+                    self.concrete.insert(i.name.clone(), i.ty);
                 }
-                let at = self.names_at.entry(pos).or_default();
-                if !at.contains(&i.name) {
-                    at.push(i.name.clone());
+                if self.seen_names.insert((Some(pos), i.name.clone())) {
+                    self.names_at.entry(pos).or_default().push(i.name.clone());
                 }
                 self.walk(&i.value, (i.ty, Slot::Top));
             }
@@ -312,10 +318,7 @@ impl<'a> Model<'a> {
 
     /// The concrete type id registered under `name`.
     pub fn concrete(&self, name: &str) -> Option<TypeId> {
-        self.registered
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, id)| *id)
+        self.concrete.get(name).copied()
     }
 
     /// Why typed values cannot give back the stream's exact bytes, where the stream shows it.

@@ -1,7 +1,7 @@
 //! Identifiers for generated code: Go names made into Rust ones (`FSType` → `fs_type`, `point` →
 //! `Point`), keywords avoided, and names kept unique within their scope.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Rust's keywords, strict and reserved: a field named so is written as a raw identifier.
 const KEYWORDS: &[&str] = &[
@@ -177,6 +177,8 @@ pub fn comment(out: &mut String, prefix: &str, text: &str) {
 #[derive(Default)]
 pub struct Scope {
     taken: HashSet<String>,
+    /// The next number to try after each name, so that many equal names cost no search.
+    next: HashMap<String, usize>,
 }
 
 impl Scope {
@@ -184,6 +186,7 @@ impl Scope {
     pub fn with(reserved: &[&str]) -> Self {
         Scope {
             taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
+            next: HashMap::new(),
         }
     }
 
@@ -191,10 +194,10 @@ impl Scope {
     pub fn claim(&mut self, want: &str) -> String {
         let base = if want.is_empty() { "T" } else { want };
         let mut name = base.to_owned();
-        let mut n = 2;
-        while self.taken.contains(unraw(&name)) || self.taken.contains(&name) {
+        let n = self.next.entry(unraw(base).to_owned()).or_insert(2);
+        while self.taken.contains(unraw(&name)) {
             name = format!("{}{n}", unraw(base));
-            n += 1;
+            *n += 1;
         }
         self.taken.insert(unraw(&name).to_owned());
         name

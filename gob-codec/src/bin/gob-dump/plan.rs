@@ -10,7 +10,7 @@
 //! the names seen there. A per-field enum would only list what one field happened to hold, and two
 //! fields of one Go interface type would get two Rust types.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use gob_codec::{MarshalKind, TypeId, WireKind};
 
@@ -91,8 +91,14 @@ pub struct Plan<'m, 'a> {
     by_id: HashMap<TypeId, usize>,
     /// Interface enums by the Go type string naming them (`""` for `Any`), named scalars by theirs.
     by_name: HashMap<String, usize>,
+    /// The unnamed types being built (nested in one another), to stop at a cycle or great depth.
     visiting: Vec<TypeId>,
+    /// (interface item, position) pairs recorded.
+    seen_pos: HashSet<(usize, Pos)>,
 }
+
+/// Unnamed types nested deeper than this (only a hostile stream has them) are not followed.
+const MAX_NESTING: usize = 64;
 
 impl<'m, 'a> Plan<'m, 'a> {
     pub fn new(model: &'m Model<'a>) -> Self {
@@ -103,6 +109,7 @@ impl<'m, 'a> Plan<'m, 'a> {
             by_id: HashMap::new(),
             by_name: HashMap::new(),
             visiting: Vec::new(),
+            seen_pos: HashSet::new(),
         };
         let types = model.types;
         for &id in types.ids() {
@@ -233,8 +240,8 @@ impl<'m, 'a> Plan<'m, 'a> {
                     _ => String::new(),
                 };
                 let e = self.interface(&key, hint);
-                if let Kind::Interface { positions, .. } = &mut self.items[e].kind {
-                    if !positions.contains(&pos) {
+                if self.seen_pos.insert((e, pos)) {
+                    if let Kind::Interface { positions, .. } = &mut self.items[e].kind {
                         positions.push(pos);
                     }
                 }
@@ -255,7 +262,7 @@ impl<'m, 'a> Plan<'m, 'a> {
         let Some(wt) = m.types.get(id) else {
             return Ty::Undefined(id);
         };
-        if self.visiting.contains(&id) {
+        if self.visiting.contains(&id) || self.visiting.len() >= MAX_NESTING {
             // Only a malformed stream has an unnamed type that contains itself.
             return Ty::Undefined(id);
         }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A multiply-rotate hasher, for maps looked up once or more per value, where SipHash's cost
-/// shows. Keys come from the program (Rust type names, Go type strings of Rust types, addresses),
+/// shows. Keys come from the program (Rust `TypeId`s, Go type strings of Rust types, addresses),
 /// except type ids, which a stream chooses (as for the type table's own map, whose ids can only
 /// be ones the stream defined).
 #[derive(Default)]

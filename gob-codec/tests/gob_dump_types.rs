@@ -298,7 +298,10 @@ fn types_of_hostile_streams_end_cleanly() {
     stream.extend_from_slice(&[3, 0xff, 0x80, 0]);
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("deep.gob");
     std::fs::write(&path, stream).unwrap();
-    for (flag, want) in [("--rust", "pub struct Deep {"), ("--go", "type Deep struct {")] {
+    for (flag, want) in [
+        ("--rust", "pub struct Deep {"),
+        ("--go", "type Deep struct {"),
+    ] {
         let out = Command::new(BIN).arg(flag).arg(&path).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{flag} deep: {:?} {err}", out.status);

@@ -10,9 +10,11 @@
 //! the Go benchmarks `BenchmarkEncode*`/`BenchmarkDecode*`. `steady`: one stream, definitions already
 //! sent, one value per iteration (`BenchmarkSteady*`), which is what a long-lived connection sees.
 //!
-//! `peer_*`: the same with the crates.io `gob` 0.1 crate (`gob::StreamSerializer`,
-//! `gob::StreamDeserializer`), on mirror types with `#[serde(default)]` (`tests/gob_peer/mirror.rs`).
-//! Its decoders read the same bytes as gob-codec's. Before timing, each message is checked once and
+//! `peer_*`: the same with the crates.io `gob` 0.1 crate, on mirror types with `#[serde(default)]`
+//! (`tests/gob_peer/mirror.rs`), through its fastest paths: fresh, a new `StreamSerializer` per
+//! value and `Deserializer::from_slice` (its stream decoder copies into a buffer first); steady,
+//! `serialize_with_type_id` with the type registered once and one `StreamDeserializer`. Its
+//! decoders read the same bytes as gob-codec's. Before timing, each message is checked once and
 //! a `peer-check` line printed: whether the peer reads Go's stream into the right value and whether
 //! its own encoding is Go's bytes. Go's streams are read from `$GOBBENCH_STREAMS/<message>.gob`
 //! (written by interop-go/gobbench's `TestWriteStream`, as scripts/bench-gob.sh does); without it,
@@ -166,9 +168,9 @@ where
     g.finish();
 }
 
-/// The four benchmarks of gob-codec's for the peer. `go` is the fresh stream the decoders read
-/// (Go's, or gob-codec's stand-in), `many` gob-codec's stream of `n` values (which is what Go
-/// writes: ids apart, the same bytes as `go` and then more values).
+/// gob-codec's four benchmarks for the peer. `go` is the fresh stream its fresh decoder reads
+/// (Go's, or gob-codec's stand-in), `many` the stream of `n` values that gob-codec's steady
+/// decoder reads too.
 fn bench_peer<P>(
     g: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
@@ -180,12 +182,17 @@ fn bench_peer<P>(
 ) where
     P: Serialize + DeserializeOwned + serde_schema::SchemaSerialize + PartialEq + std::fmt::Debug,
 {
-    let decoded = match mirror::peer_decode::<P>(go) {
-        Ok(Some(got)) if got == p => "the right value".to_string(),
-        Ok(Some(got)) => format!("a WRONG value {got:?}"),
-        Ok(None) => "no value".to_string(),
-        Err(e) => format!("an error: {e}"),
+    // Both of the peer's decoders: the stream one (steady) and the one-value one (fresh).
+    let check = |r: Result<Option<P>, gob::Error>| match r {
+        Ok(Some(got)) if got == p => Ok(()),
+        Ok(Some(got)) => Err(format!("a WRONG value {got:?}")),
+        Ok(None) => Err("no value".to_string()),
+        Err(e) => Err(format!("an error: {e}")),
     };
+    let decoded = check(mirror::peer_decode::<P>(go))
+        .and_then(|()| check(P::deserialize(gob::Deserializer::from_slice(go)).map(Some)));
+    let readable = decoded.is_ok();
+    let decoded = decoded.map_or_else(|e| e, |()| "the right value".to_string());
     let own = mirror::peer_encode(&p).expect("peer encode");
     let same = if own == go { "yes" } else { "no" };
     println!(
@@ -194,7 +201,6 @@ fn bench_peer<P>(
         own.len(),
         go.len()
     );
-    let readable = decoded == "the right value";
 
     let mut buf = Vec::with_capacity(own.len());
     g.bench_function("peer_fresh_encode", |b| {
@@ -208,20 +214,21 @@ fn bench_peer<P>(
     if readable {
         g.bench_function("peer_fresh_decode", |b| {
             b.iter(|| {
-                let out: P = gob::StreamDeserializer::new(black_box(go))
-                    .deserialize()
-                    .expect("decode")
-                    .expect("a value");
-                out
+                let out = P::deserialize(gob::Deserializer::from_slice(black_box(go)));
+                out.expect("decode")
             })
         });
     }
+    // Registered once, as the peer's own benchmark does (`serialize` would rebuild the type's
+    // schema and look it up for every value).
     let mut enc = gob::StreamSerializer::new_with_write(Vec::new());
-    enc.serialize(&p).expect("encode");
+    let id = P::schema_register(enc.schema_mut()).expect("register");
+    enc.serialize_with_type_id(id, &p).expect("encode");
     g.bench_function("peer_steady_encode", |b| {
         b.iter(|| {
             enc.get_mut().get_mut().clear();
-            enc.serialize(black_box(&p)).expect("encode");
+            enc.serialize_with_type_id(id, black_box(&p))
+                .expect("encode");
         })
     });
     if readable {

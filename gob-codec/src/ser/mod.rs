@@ -14,10 +14,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::framing::MessageBufs;
 use crate::schema::go_types::GoTypes;
 use crate::schema::{trace::trace, FastMap, Schema, Shape};
+use crate::stream::Depth;
 use crate::types::TypeId;
 use crate::wire;
 
@@ -51,8 +52,7 @@ impl Default for EncoderOptions {
 pub(crate) struct Ctx<'t> {
     pub types: &'t mut GoTypes,
     pub bufs: &'t mut MessageBufs,
-    pub depth: usize,
-    pub max_depth: usize,
+    pub depth: Depth,
 }
 
 impl Ctx<'_> {
@@ -77,14 +77,7 @@ impl Ctx<'_> {
     }
 
     pub fn enter(&mut self) -> Result<()> {
-        self.depth += 1;
-        if self.depth > self.max_depth {
-            return Err(Error::limit(format!(
-                "value nested deeper than {}",
-                self.max_depth
-            )));
-        }
-        Ok(())
+        self.depth.enter()
     }
 }
 
@@ -182,8 +175,7 @@ impl EncodeState {
         let mut ctx = Ctx {
             types: &mut self.types,
             bufs: &mut self.bufs,
-            depth: 0,
-            max_depth: self.max_depth,
+            depth: Depth::new(self.max_depth),
         };
         let r = (|| {
             let root = &schema.root;

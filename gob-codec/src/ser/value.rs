@@ -199,7 +199,7 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
         let r = value.serialize(ValueSer::new(ctx, schema, concrete, true));
         // Go's writeMessage(b, data): the concrete value, length-prefixed, into the interface's buffer.
         ctx.bufs.pop_flushed();
-        ctx.depth -= 1;
+        ctx.depth.leave();
         r.map(|_| true)
     }
 
@@ -334,7 +334,7 @@ impl<'c, 't, 's> SeqSer<'c, 't, 's> {
             let b = self.ctx.cur();
             b.splice(start..start, count);
         }
-        self.ctx.depth -= 1;
+        self.ctx.depth.leave();
         Ok(self.array || self.count > 0)
     }
 }
@@ -472,7 +472,7 @@ impl ser::SerializeMap for MapSer<'_, '_, '_> {
             wire::put_uint(&mut count, self.count as u64);
             self.ctx.cur().splice(start..start, count);
         }
-        self.ctx.depth -= 1;
+        self.ctx.depth.leave();
         Ok(self.count > 0)
     }
 }
@@ -520,7 +520,7 @@ impl ser::SerializeStruct for StructSer<'_, '_, '_> {
     }
     fn end(self) -> Result<bool> {
         self.ctx.cur().push(0);
-        self.ctx.depth -= 1;
+        self.ctx.depth.leave();
         Ok(true)
     }
 }

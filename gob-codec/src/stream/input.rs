@@ -21,7 +21,7 @@ pub(crate) struct Input<'a> {
     pub(crate) types: &'a mut TypeTable,
     pub(crate) plans: &'a mut Plans,
     pub(crate) limits: Limits,
-    pub(crate) depth: usize,
+    pub(crate) depth: super::Depth,
 }
 
 macro_rules! prim {
@@ -206,21 +206,14 @@ impl<'a> Input<'a> {
     /// Enters a nested value, enforcing the depth limit.
     #[inline]
     pub(crate) fn enter(&mut self) -> Result<()> {
-        self.depth += 1;
-        if self.depth > self.limits.max_depth {
-            return Err(Error::limit(format!(
-                "value nested deeper than {}",
-                self.limits.max_depth
-            ))
-            .at(self.offset()));
-        }
-        Ok(())
+        let r = self.depth.enter();
+        r.map_err(|e| e.at(self.offset()))
     }
 
     /// Leaves a nested value entered with [`Input::enter`].
     #[inline]
     pub(crate) fn leave(&mut self) {
-        self.depth -= 1;
+        self.depth.leave();
     }
 
     /// Reads a struct field delta; `None` at the terminator.

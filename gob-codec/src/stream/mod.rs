@@ -56,6 +56,41 @@ impl Default for Limits {
     }
 }
 
+/// How deeply the value being read or written nests, against the limit: each nested value is
+/// entered before it is read or written, and left after.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Depth {
+    now: usize,
+    max: usize,
+}
+
+impl Depth {
+    pub(crate) fn new(max: usize) -> Self {
+        Depth { now: 0, max }
+    }
+
+    /// Enters a nested value, enforcing the limit.
+    #[inline]
+    pub(crate) fn enter(&mut self) -> Result<()> {
+        self.now += 1;
+        if self.now > self.max {
+            return Err(too_deep(self.max));
+        }
+        Ok(())
+    }
+
+    /// Leaves a nested value entered with [`Depth::enter`].
+    #[inline]
+    pub(crate) fn leave(&mut self) {
+        self.now -= 1;
+    }
+}
+
+#[cold]
+fn too_deep(max: usize) -> Error {
+    Error::limit(format!("value nested deeper than {max}"))
+}
+
 /// Decodes one value of the given type id from the input: the typed decoder's or the `Value`
 /// decoder's entry point.
 pub(crate) type DecodeFn<T> = fn(&mut Input<'_>, TypeId) -> Result<T>;
@@ -108,7 +143,7 @@ impl ReadState {
             types: &mut self.types,
             plans: &mut self.plans,
             limits: self.limits,
-            depth: 0,
+            depth: Depth::new(self.limits.max_depth),
         }
     }
 }

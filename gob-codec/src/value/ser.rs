@@ -13,7 +13,7 @@ use std::io::Write;
 use super::Value;
 use crate::error::{Error, Result};
 use crate::framing::MessageBufs;
-use crate::stream::DEFAULT_MAX_DEPTH;
+use crate::stream::{Depth, DEFAULT_MAX_DEPTH};
 use crate::types::{TypeId, TypeTable, WireKind, WireType, FIRST_USER_ID};
 use crate::wire;
 
@@ -92,8 +92,7 @@ impl<W: Write> ValueEncoder<W> {
             written: &mut self.written,
             sent_now: Vec::new(),
             written_now: Vec::new(),
-            depth: 0,
-            max_depth: self.max_depth,
+            depth: Depth::new(self.max_depth),
         };
         let r: Result<()> = (|| {
             let id = v.type_id();
@@ -141,8 +140,7 @@ struct State<'a> {
     /// What this value sent and wrote, taken back if it fails.
     sent_now: Vec<TypeId>,
     written_now: Vec<usize>,
-    depth: usize,
-    max_depth: usize,
+    depth: Depth,
 }
 
 impl<'a> State<'a> {
@@ -203,17 +201,6 @@ impl<'a> State<'a> {
     }
 
     /// Enters a nested value, enforcing the depth limit.
-    fn enter(&mut self) -> Result<()> {
-        self.depth += 1;
-        if self.depth > self.max_depth {
-            return Err(Error::limit(format!(
-                "value nested deeper than {}",
-                self.max_depth
-            )));
-        }
-        Ok(())
-    }
-
     fn value(&mut self, v: &Value) -> Result<()> {
         let nested = matches!(
             v,
@@ -224,11 +211,11 @@ impl<'a> State<'a> {
                 | Value::Interface(Some(_))
         );
         if nested {
-            self.enter()?;
+            self.depth.enter()?;
         }
         let r = self.value_inner(v);
         if nested {
-            self.depth -= 1;
+            self.depth.leave();
         }
         r
     }

@@ -17,7 +17,7 @@
 //! | Go | Rust |
 //! |---|---|
 //! | `bool`, `int`, `int8`…`int64`, `uint`…, `float32`, `float64` | `bool`, `i64`, `i8`…, `u64`…, `f32`, `f64` |
-//! | `string`, `[]byte` | `String`, `Vec<u8>` (best with `#[serde(with = "serde_bytes")]`) |
+//! | `string`, `[]byte` | `String` ([`GoString`] when it need not be UTF-8), `Vec<u8>` (best with `#[serde(with = "serde_bytes")]`) |
 //! | `[]T`, `[N]T`, `map[K]V` | `Vec<T>`, `[T; N]`, `HashMap`/`BTreeMap` (empty maps are sent as nil) |
 //! | `*T` | `Option<T>` or `Box<T>` |
 //! | `struct` | `struct` (field names are matched; missing fields decode as zero values) |
@@ -52,6 +52,7 @@ mod complex;
 mod de;
 mod error;
 mod framing;
+mod go_string;
 mod hash;
 mod marshal;
 mod schema;
@@ -72,6 +73,7 @@ pub mod codec;
 pub use complex::Complex;
 pub use de::{from_reader, from_slice, Decoder};
 pub use error::{Error, ErrorKind, Result};
+pub use go_string::GoString;
 pub use marshal::{marshaled, GoMarshal, GoStructFields, MarshalKind, Marshaled};
 pub use ser::{append_bytes_value, to_vec, to_writer, Encoder, EncoderOptions, DEFAULT_PACKAGE};
 pub use stream::{Limits, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE};

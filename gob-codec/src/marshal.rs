@@ -113,7 +113,7 @@ impl<'de, T: GoMarshal> serde::Deserialize<'de> for Marshaled<T> {
     }
 }
 
-struct RawBytes<'a>(&'a [u8]);
+pub(crate) struct RawBytes<'a>(pub(crate) &'a [u8]);
 
 impl serde::Serialize for RawBytes<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

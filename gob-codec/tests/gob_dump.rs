@@ -384,4 +384,12 @@ fn json_is_lossless_where_go_json_is_not() {
 "#
         )
     );
+    // Go wrote these: Blob{Name: "n", Raw: "\xfe\xff", Tags: {"ok", "\x80"},
+    // Index: {"\xc3": 1}}; a map whose key is not UTF-8 is [key, value] pairs.
+    assert_eq!(
+        json_of("struct_strings_not_utf8"),
+        expect(
+            r#"{"Name": "n", "Raw": {"$string_bytes": "/v8="}, "Tags": ["ok", {"$string_bytes": "gA=="}], "Index": [[{"$string_bytes": "ww=="}, 1]]}"#
+        )
+    );
 }

@@ -912,3 +912,47 @@ fn golden_streams_reencode_from_values() {
     }
     assert!(n > 100, "only {n} golden files");
 }
+
+/// `GoString` is a Go `string` on the wire: the same stream as `String` fields holding the same
+/// UTF-8 text, an empty one omitted like an empty `String`, each decoding what the other wrote;
+/// and bytes that are not UTF-8 are a Go string all the same.
+#[test]
+fn go_string_is_a_string_on_the_wire() {
+    use gob_codec::{GoString, Value};
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    #[serde(rename = "S")]
+    struct Raw {
+        A: GoString,
+        B: GoString,
+        C: Vec<GoString>,
+    }
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    #[serde(rename = "S")]
+    struct Text {
+        A: String,
+        B: String,
+        C: Vec<String>,
+    }
+    let raw = Raw {
+        A: GoString::from("a"),
+        B: GoString::default(),
+        C: vec![GoString::from(""), GoString::from("c")],
+    };
+    let text = Text {
+        A: "a".into(),
+        B: String::new(),
+        C: vec![String::new(), "c".into()],
+    };
+    let bytes = gob_codec::to_vec(&raw).unwrap();
+    assert_eq!(bytes, gob_codec::to_vec(&text).unwrap());
+    assert_eq!(gob_codec::from_slice::<Text>(&bytes).unwrap(), text);
+    assert_eq!(gob_codec::from_slice::<Raw>(&bytes).unwrap(), raw);
+
+    assert_eq!(
+        gob_codec::to_vec(&GoString::from("x")).unwrap(),
+        gob_codec::to_vec(&"x").unwrap()
+    );
+    let bytes = gob_codec::to_vec(&GoString(vec![0xff, 0])).unwrap();
+    let v = gob_codec::Decoder::new(&bytes[..]).decode_value().unwrap();
+    assert_eq!(v, Value::RawString(vec![0xff, 0]));
+}

@@ -9,7 +9,7 @@ use serde::de::{self, Visitor};
 use super::access::{Interface, MapAccess, MarshalSeq, SeqAccess, StructAccess};
 use super::skip::skip;
 use crate::error::{Error, Result};
-use crate::schema::{marshal_kind, COMPLEX_LEN};
+use crate::schema::{marshal_kind, COMPLEX_LEN, STRING_LEN};
 use crate::stream::Input;
 use crate::types::{self, TypeId, WireKind};
 
@@ -319,6 +319,11 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
             if !matches!(self.kind(), Ok(Kind::Marshal)) {
                 return Err(self.mismatch(name));
             }
+            let bytes = self.inp.bytes()?;
+            return visitor.visit_seq(MarshalSeq { step: 0, bytes });
+        }
+        if len == STRING_LEN {
+            self.expect(types::STRING, "string")?;
             let bytes = self.inp.bytes()?;
             return visitor.visit_seq(MarshalSeq { step: 0, bytes });
         }

@@ -4,7 +4,7 @@
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::error::{Error, Result};
-use crate::schema::{marshal_kind, COMPLEX_LEN};
+use crate::schema::{marshal_kind, COMPLEX_LEN, STRING_LEN};
 
 pub(crate) struct Zero;
 
@@ -65,7 +65,7 @@ impl<'de> de::Deserializer<'de> for Zero {
         len: usize,
         visitor: V,
     ) -> Result<V::Value> {
-        if marshal_kind(len).is_some() {
+        if marshal_kind(len).is_some() || len == STRING_LEN {
             return visitor.visit_seq(de::value::SeqDeserializer::<_, Error>::new(
                 [ZeroMarshal::Flag, ZeroMarshal::Bytes].into_iter(),
             ));

@@ -16,6 +16,9 @@ use crate::types::{MarshalKind, TypeId, BOOL, BYTES, COMPLEX, FLOAT, INT, STRING
 pub(crate) const MARSHAL_LEN: usize = 0x676f_6200;
 /// Marker length for complex numbers (`re`, `im`).
 pub(crate) const COMPLEX_LEN: usize = 0x676f_6210;
+/// Marker length for a Go string held as bytes (`GoString`): the parts of a marshaled value
+/// (is empty, bytes), on the wire a plain `string`.
+pub(crate) const STRING_LEN: usize = 0x676f_6220;
 
 pub(crate) fn marshal_len(kind: MarshalKind) -> usize {
     MARSHAL_LEN

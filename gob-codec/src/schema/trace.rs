@@ -10,7 +10,9 @@ use std::collections::{HashMap, HashSet};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::Deserialize;
 
-use super::{marshal_kind, FastMap, InterfaceShape, Schema, Shape, StructShape, COMPLEX_LEN};
+use super::{
+    marshal_kind, FastMap, InterfaceShape, Schema, Shape, StructShape, COMPLEX_LEN, STRING_LEN,
+};
 use crate::error::{Error, Result};
 
 /// Upper bound on tracing passes, for types with very many interface variants.
@@ -280,6 +282,16 @@ impl<'a, 's> de::Deserializer<'static> for &'a mut Tracer<'s> {
             }
             self.record(Shape::Marshal(name, kind));
             return Ok(v);
+        }
+        if len == STRING_LEN {
+            self.record(Shape::string());
+            let mut seq = MarshalTrace {
+                t: self.child(false),
+                step: 0,
+                declare: false,
+                fields: Vec::new(),
+            };
+            return visitor.visit_seq(&mut seq);
         }
         if len == COMPLEX_LEN {
             self.record(Shape::complex());

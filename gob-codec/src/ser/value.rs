@@ -8,7 +8,7 @@ use serde::ser::{self, Serialize};
 use super::probe::{ByteSer, Probe, ScalarProbe};
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::schema::{marshal_kind, Schema, Shape, StructShape, COMPLEX_LEN};
+use crate::schema::{marshal_kind, Schema, Shape, StructShape, COMPLEX_LEN, STRING_LEN};
 use crate::wire;
 
 static BYTES_SHAPE: Shape = Shape::Scalar(crate::types::BYTES, "[]uint8");
@@ -216,7 +216,7 @@ impl<'c, 't, 's> ser::Serializer for ValueSer<'c, 't, 's> {
         name: &'static str,
         len: usize,
     ) -> Result<TupleStructSer<'c, 't, 's>> {
-        if marshal_kind(len).is_some() || len == COMPLEX_LEN {
+        if marshal_kind(len).is_some() || len == COMPLEX_LEN || len == STRING_LEN {
             return Ok(TupleStructSer::Special {
                 ser: self,
                 zero: true,

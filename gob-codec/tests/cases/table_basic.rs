@@ -52,6 +52,10 @@ pub(super) fn cases() -> Vec<Case> {
         Case::new("string_empty", vals![String::new()]),
         Case::new("string_ascii", vals!["hello, gob".to_string()]),
         Case::new("string_utf8", vals!["grüße, 世界 🚀".to_string()]),
+        Case::new(
+            "string_not_utf8",
+            vals![gob_codec::GoString(b"a\xffb\x00".to_vec())],
+        ),
         Case::new("bytes_empty", vals![Vec::<u8>::new()]),
         Case::new("bytes_value", vals![vec![0u8, 1, 2, 0x7f, 0x80, 0xff]]),
         // ---- top-level composites ----

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use gob_codec::Complex;
+use gob_codec::{Complex, GoString};
 
 use super::types::*;
 use super::{vals, Case};
@@ -17,6 +17,15 @@ fn strs(xs: &[&str]) -> Vec<String> {
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
+        Case::new(
+            "struct_strings_not_utf8",
+            vals![Blob {
+                Name: "n".into(),
+                Raw: GoString(b"\xfe\xff".to_vec()),
+                Tags: vec![GoString::from("ok"), GoString(b"\x80".to_vec())],
+                Index: HashMap::from([(GoString(b"\xc3".to_vec()), 1)]),
+            }],
+        ),
         Case::new("struct_all_zero", vals![Scalars::default()]),
         Case::new(
             "struct_scalars",

@@ -222,3 +222,12 @@ pub struct Renamed {
     #[serde(rename = "Count")]
     pub count: i64,
 }
+
+/// Go strings need not be UTF-8: `GoString` holds any; `Name` is UTF-8, so a `String` does.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+pub struct Blob {
+    pub Name: String,
+    pub Raw: gob_codec::GoString,
+    pub Tags: Vec<gob_codec::GoString>,
+    pub Index: HashMap<gob_codec::GoString, i64>,
+}

@@ -94,6 +94,7 @@ var cases = []gobvectors.Case{
 	{Name: "string_empty", Doc: "top-level empty string (still sent)", Values: vals("")},
 	{Name: "string_ascii", Doc: "top-level ascii string", Values: vals("hello, gob")},
 	{Name: "string_utf8", Doc: "top-level utf-8 string", Values: vals("grüße, 世界 🚀")},
+	{Name: "string_not_utf8", Doc: "top-level string that is not UTF-8: Go strings are any bytes", Values: vals("a\xffb\x00")},
 	{Name: "bytes_empty", Doc: "top-level empty []byte: sent as length 0, decodes as nil", Values: vals([]byte{}), Want: vals([]byte(nil))},
 	{Name: "bytes_value", Doc: "top-level []byte (predefined type id 5, no definition)", Values: vals([]byte{0, 1, 2, 0x7f, 0x80, 0xff})},
 
@@ -116,6 +117,7 @@ var cases = []gobvectors.Case{
 
 	// ---------------------------------------------------------------
 	// Structs.
+	{Name: "struct_strings_not_utf8", Doc: "string fields, a []string and a map[string]int key that are not UTF-8, beside UTF-8 ones", Values: vals(Blob{Name: "n", Raw: "\xfe\xff", Tags: []string{"ok", "\x80"}, Index: map[string]int{"\xc3": 1}})},
 	{Name: "struct_all_zero", Doc: "struct with every field zero: only the 0 terminator", Values: vals(Scalars{})},
 	{Name: "struct_scalars", Doc: "every scalar kind as a field", Values: vals(Scalars{
 		Bool: true, Int: -1, Int8: -8, Int16: -16, Int32: -32, Int64: math.MinInt64,
@@ -650,6 +652,14 @@ type Reading struct {
 	Col   Color
 	PTemp *Celsius
 	Temps []Celsius
+}
+
+// Blob has strings that need not be UTF-8.
+type Blob struct {
+	Name  string
+	Raw   string
+	Tags  []string
+	Index map[string]int
 }
 
 // Secret is a GobEncoder whose Go type is a struct with exported fields: Go's

@@ -284,7 +284,7 @@ impl Gen<'_, '_, '_> {
                 Kind::Named(Ty::Scalar(..)) => format!("{go}(0)"),
                 _ => format!("{go}(nil)"),
             },
-            Ty::Scalar(STRING, _) => "\"\"".into(),
+            Ty::Scalar(STRING, _) | Ty::GoString => "\"\"".into(),
             Ty::Scalar(BOOL, _) => "false".into(),
             Ty::Scalar(..) => format!("{go}(0)"),
             Ty::Time | Ty::Array(..) => format!("{go}{{}}"),
@@ -307,6 +307,7 @@ impl Gen<'_, '_, '_> {
             }
             .into(),
             Ty::Time => "time.Time".into(),
+            Ty::GoString => "string".into(),
             Ty::Iface(i, _)
                 if matches!(self.plan.items[*i].kind, Kind::Interface { any: true, .. }) =>
             {

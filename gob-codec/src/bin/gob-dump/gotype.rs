@@ -234,6 +234,7 @@ impl Plan<'_, '_> {
             Ty::Scalar(id, Some(n)) if *id != BYTES => n.clone(),
             Ty::Scalar(id, _) => scalar_default(*id).to_owned(),
             Ty::Time => "time.Time".into(),
+            Ty::GoString => "string".into(),
             Ty::Item(i) | Ty::Iface(i, _) => self.item_string(*i),
             Ty::Slice(e) => format!("[]{}", self.go_string(e)),
             Ty::Array(n, e) => format!("[{n}]{}", self.go_string(e)),

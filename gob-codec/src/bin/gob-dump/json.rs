@@ -2,7 +2,8 @@
 //! lossless where Go's is not.
 //!
 //! Structs are objects of the fields that were sent (gob omits zero fields), in wire order. Maps with
-//! string keys are objects, other maps arrays of `[key, value]` pairs. `[]byte` and marshaled values
+//! string keys are objects, other maps (and string-keyed maps with a key that is not UTF-8) arrays
+//! of `[key, value]` pairs. `[]byte` and marshaled values
 //! are base64 strings, except `time.Time`, which is RFC 3339 text as Go writes it (a year outside
 //! 0000-9999, which RFC 3339 cannot hold and Go's `MarshalJSON` refuses, in ISO 8601's expanded
 //! form: `-0001-01-01T00:00:00Z`, `+10000-...`). Interfaces are `{"type": registered name,
@@ -91,10 +92,11 @@ impl Serialize for Json<'_> {
                 seq.end()
             }
             Value::Map { ty, entries } => {
+                // A key that is not UTF-8 cannot be an object key: such a map is pairs too.
                 let string_keys = matches!(
                     self.types.get(*ty).map(|w| &w.kind),
                     Some(WireKind::Map { key, .. }) if *key == STRING
-                );
+                ) && entries.iter().all(|(k, _)| matches!(k, Value::String(_)));
                 if string_keys {
                     let mut m = s.serialize_map(Some(entries.len()))?;
                     for (k, v) in entries {

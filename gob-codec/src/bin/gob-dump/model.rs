@@ -1,7 +1,7 @@
 //! What a whole stream says about its Go types, for `--rust` and `--go`: the definitions, the type
 //! strings among their names (see [`crate::gotype`]), and what the values show that definitions do
 //! not: which struct fields were left out (a nil pointer, when the field is a struct), which maps
-//! were sent empty, and which registered names each interface held.
+//! were sent empty, which strings were not UTF-8, and which registered names each interface held.
 
 use std::collections::{HashMap, HashSet};
 
@@ -53,6 +53,8 @@ pub struct Model<'a> {
     pub missing: HashSet<(TypeId, usize)>,
     /// Map fields that some value sent with no entries (Go's empty, non-nil map).
     pub empty_map: HashSet<(TypeId, usize)>,
+    /// Positions where some value held a Go string that is not UTF-8 (a `String` cannot).
+    pub raw_strings: HashSet<Pos>,
     /// Some map value had more than one entry (Go's order is random; a Rust map's is not).
     pub multi_entry_map: bool,
     /// Where Go first reached a marshaler through a pointer (see [`Model::pointer_marshalers`]).
@@ -78,6 +80,7 @@ impl<'a> Model<'a> {
             nil_at: HashSet::new(),
             missing: HashSet::new(),
             empty_map: HashSet::new(),
+            raw_strings: HashSet::new(),
             multi_entry_map: false,
             ptr_reach: HashSet::new(),
             ptr_top: HashSet::new(),
@@ -211,6 +214,9 @@ impl<'a> Model<'a> {
         match v {
             Value::Interface(None) => {
                 self.nil_at.insert(pos);
+            }
+            Value::RawString(_) => {
+                self.raw_strings.insert(pos);
             }
             Value::Interface(Some(i)) => {
                 if self.seen_names.insert((None, i.name.clone())) {

@@ -25,6 +25,8 @@ pub enum Ty {
     Scalar(TypeId, Option<String>),
     /// `time.Time`.
     Time,
+    /// A Go string that some value held as bytes that are not UTF-8: `gob_codec::GoString`.
+    GoString,
     Item(usize),
     /// An interface: the enum item, and whether the Rust side needs `Option` for nil.
     Iface(usize, bool),
@@ -231,6 +233,7 @@ impl<'m, 'a> Plan<'m, 'a> {
                     let base = self.ty(id, None, pos);
                     Ty::Item(self.named_scalar(pkg, name, base))
                 }
+                _ if id == STRING && m.raw_strings.contains(&pos) => Ty::GoString,
                 _ => Ty::Scalar(id, scalar_hint(id, hint)),
             },
             INTERFACE => {

@@ -143,7 +143,8 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
             "Lossy where the wire is: Go's integer and float widths are not sent (`int`, `uint` \
              and `float` are i64, u64 and f64 unless a type string says), nor are pointers (a \
              struct field is an `Option` where a value left it out), nor the interface type of a \
-             field (its enum lists the registered names the stream held).",
+             field (its enum lists the registered names the stream held). A Go string is a \
+             `String` unless a value held one that is not UTF-8 (then `gob_codec::GoString`).",
         );
         out.push_str("//\n");
         let crates = if self.a.uses_bytes {
@@ -302,6 +303,7 @@ impl<'p, 'm, 'a> Gen<'p, 'm, 'a> {
             Ty::Scalar(FLOAT, _) if key => self.float_key.clone(),
             Ty::Scalar(id, hint) => scalar(*id, hint.as_deref()).into(),
             Ty::Time => "gob_codec::Time".into(),
+            Ty::GoString => "gob_codec::GoString".into(),
             Ty::Item(i) | Ty::Iface(i, false) => self.names[*i].clone(),
             Ty::Iface(i, true) => format!("Option<{}>", self.names[*i]),
             Ty::Slice(e) => format!("Vec<{}>", self.ty(e, false, key)),

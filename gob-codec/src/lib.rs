@@ -24,7 +24,7 @@
 //! | interface | an enum of newtype variants named by the Go registered names; `Option<E>` for nil |
 //! | `time.Time` | [`Time`] |
 //! | `GobEncoder`, `BinaryMarshaler`, `TextMarshaler` | a type implementing [`GoMarshal`] |
-//! | `complex128` | [`Complex`] |
+//! | `complex128`, `complex64` | [`Complex`], [`Complex64`] |
 //! | a named type (`type Tags []string`) | a newtype struct (`struct Tags(Vec<String>)`); `#[serde(transparent)]` for the unnamed type |
 //!
 //! Encoding needs `T: Serialize + Deserialize`: Go sends the definitions of all types a value's
@@ -70,7 +70,7 @@ pub mod async_io;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod codec;
 
-pub use complex::Complex;
+pub use complex::{Complex, Complex64};
 pub use de::{from_reader, from_slice, Decoder};
 pub use error::{Error, ErrorKind, Result};
 pub use go_string::GoString;

@@ -74,7 +74,7 @@ fn rust_interfaces_are_enums_of_registered_names() {
         "#[serde(rename = \"[]uint8\")]\n    Bytes(serde_bytes::ByteBuf),",
         "#[serde(rename = \"[]int\")]\n    IntSlice(Vec<i64>),",
         "#[serde(rename = \"main.Circle\")]\n    Circle(Circle),",
-        "#[serde(rename = \"complex64\")]\n    Complex64(gob_codec::Complex),",
+        "#[serde(rename = \"complex64\")]\n    Complex64(gob_codec::Complex64),",
     ] {
         has(&out, v);
     }

@@ -956,3 +956,27 @@ fn go_string_is_a_string_on_the_wire() {
     let v = gob_codec::Decoder::new(&bytes[..]).decode_value().unwrap();
     assert_eq!(v, Value::RawString(vec![0xff, 0]));
 }
+
+/// `Complex64` reads what `Complex` wrote when the parts fit a float32, and refuses them when
+/// they do not, as Go's decoder refuses them.
+#[test]
+fn complex64_parts_must_fit_a_float32() {
+    use gob_codec::{Complex, Complex64};
+    let fits = gob_codec::to_vec(&Complex { re: 0.5, im: -2.0 }).unwrap();
+    assert_eq!(
+        gob_codec::from_slice::<Complex64>(&fits).unwrap(),
+        Complex64 { re: 0.5, im: -2.0 }
+    );
+    let big = gob_codec::to_vec(&Complex { re: 1e39, im: 0.0 }).unwrap();
+    let e = gob_codec::from_slice::<Complex64>(&big).unwrap_err();
+    assert!(e.to_string().contains("overflows float32"), "{e}");
+    let inf = gob_codec::to_vec(&Complex {
+        re: f64::INFINITY,
+        im: 0.0,
+    })
+    .unwrap();
+    assert!(gob_codec::from_slice::<Complex64>(&inf)
+        .unwrap()
+        .re
+        .is_infinite());
+}

@@ -294,7 +294,11 @@ impl<'a, 's> de::Deserializer<'static> for &'a mut Tracer<'s> {
             return visitor.visit_seq(&mut seq);
         }
         if len == COMPLEX_LEN {
-            self.record(Shape::complex());
+            // The Go name shows inside composite names: `[]complex64`.
+            self.record(match name {
+                "complex64" => Shape::Scalar(crate::types::COMPLEX, "complex64"),
+                _ => Shape::complex(),
+            });
             return visitor.visit_seq(ValuesSeq::complex());
         }
         self.deserialize_tuple(len, visitor)

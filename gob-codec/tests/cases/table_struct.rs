@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use gob_codec::{Complex, GoString};
+use gob_codec::{Complex, Complex64, GoString};
 
 use super::types::*;
 use super::{vals, Case};
@@ -17,6 +17,16 @@ fn strs(xs: &[&str]) -> Vec<String> {
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
+        Case::new(
+            "struct_complex64_collections",
+            vals![Spectrum {
+                Bins: vec![
+                    Complex64 { re: 1.0, im: 2.0 },
+                    Complex64 { re: 0.0, im: -0.5 }
+                ],
+                Peak: HashMap::from([("p".to_string(), Complex64 { re: 3.0, im: 0.0 })]),
+            }],
+        ),
         Case::new(
             "struct_strings_not_utf8",
             vals![Blob {

@@ -231,3 +231,10 @@ pub struct Blob {
     pub Tags: Vec<gob_codec::GoString>,
     pub Index: HashMap<gob_codec::GoString, i64>,
 }
+
+/// `Complex64`, not `Complex`: the composites' Go names are `[]complex64`, `map[string]complex64`.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+pub struct Spectrum {
+    pub Bins: Vec<gob_codec::Complex64>,
+    pub Peak: HashMap<String, gob_codec::Complex64>,
+}

@@ -118,6 +118,7 @@ var cases = []gobvectors.Case{
 	// ---------------------------------------------------------------
 	// Structs.
 	{Name: "struct_strings_not_utf8", Doc: "string fields, a []string and a map[string]int key that are not UTF-8, beside UTF-8 ones", Values: vals(Blob{Name: "n", Raw: "\xfe\xff", Tags: []string{"ok", "\x80"}, Index: map[string]int{"\xc3": 1}})},
+	{Name: "struct_complex64_collections", Doc: "[]complex64 and map[string]complex64 fields: the types are named \"[]complex64\" and \"map[string]complex64\"", Values: vals(Spectrum{Bins: []complex64{complex(1, 2), complex(0, -0.5)}, Peak: map[string]complex64{"p": 3}})},
 	{Name: "struct_all_zero", Doc: "struct with every field zero: only the 0 terminator", Values: vals(Scalars{})},
 	{Name: "struct_scalars", Doc: "every scalar kind as a field", Values: vals(Scalars{
 		Bool: true, Int: -1, Int8: -8, Int16: -16, Int32: -32, Int64: math.MinInt64,
@@ -652,6 +653,12 @@ type Reading struct {
 	Col   Color
 	PTemp *Celsius
 	Temps []Celsius
+}
+
+// Spectrum has composites of complex64, whose names say so.
+type Spectrum struct {
+	Bins []complex64
+	Peak map[string]complex64
 }
 
 // Blob has strings that need not be UTF-8.

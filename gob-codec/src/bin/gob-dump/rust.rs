@@ -346,6 +346,7 @@ fn scalar(id: i32, hint: Option<&str>) -> &'static str {
         (FLOAT, Some("float32")) => "f32",
         (FLOAT, _) => "f64",
         (STRING, _) => "String",
+        (COMPLEX, Some("complex64")) => "gob_codec::Complex64",
         (COMPLEX, _) => "gob_codec::Complex",
         _ => "()",
     }

@@ -481,6 +481,18 @@ fn ids() -> Vec<Case> {
             }],
         )
         .first_id(68),
+        // Skipped first: 1100 array types.
+        Case::new(
+            "skip65_ids_above_1100",
+            vals![Team {
+                Name: s("t"),
+                Members: vec![Person {
+                    Name: s("m"),
+                    ..Default::default()
+                }],
+            }],
+        )
+        .first_id(1164),
         // Skipped first: 300 array types, Person, Polygon (and so Point).
         Case::new(
             "skip65_long_lived",

@@ -220,6 +220,7 @@ var cases = []gobvectors.Case{
 	{Name: "time_pointer_first", Doc: "*time.Time field before a time.Time field: the pointer gets its own id and definition, and the later time.Time refers to it", Values: vals(Stamps{Ptr: &tUTC, Val: tPreEpoch})},
 	{Name: "time_pointer_after", Doc: "time.Time field before a *time.Time field", Values: vals(StampsAfter{Val: tUTC, Ptr: &tPreEpoch})},
 	{Name: "time_pointer_top", Doc: "top-level *time.Time, then a time.Time", Values: vals(&tUTC, tPreEpoch)},
+	{Name: "skip65_ids_above_1100", Doc: "1100 array types skipped (ids 64..1163): Team, []Person and Person get ids 1164..1166, beyond where a decoder's dense table ends", Values: vals(Team{Name: "t", Members: []Person{{Name: "m"}}}), Skip65: arrayTypes(1100)},
 	{Name: "skip65_long_lived", Doc: "a long-lived process: 300 array types and Person took ids first, so Team's ids are in the 360s and its []Person refers to Person's low id", Values: vals(Team{Name: "t", Members: []Person{{Name: "m", Age: 2}}}, Point{1, 2}), Skip65: append(arrayTypes(300), Person{}, Polygon{})},
 	{Name: "marshalers_zero_fields", Doc: "zero GobEncoder/Marshaler field values are omitted (reflect.Value.IsZero)", Values: vals(Reading{Where: "x", PTemp: celsiusPtr(0)})},
 

@@ -249,6 +249,12 @@ Drawing{
         "{got}"
     );
     assert!(got.contains("type 65 = GobEncoder Celsius\n"), "{got}");
+    // A top-level *time.Time: Go sends its definition unnamed.
+    let got = ok_stdout(
+        run_file(&[], &golden("time_pointer_top")),
+        "time_pointer_top",
+    );
+    assert!(got.starts_with("type 64 = GobEncoder\n"), "{got}");
 }
 
 #[test]

@@ -39,7 +39,12 @@ pub fn type_def(types: &TypeTable, id: TypeId) -> String {
                 MarshalKind::Binary => "BinaryMarshaler",
                 MarshalKind::Text => "TextMarshaler",
             };
-            return format!("type {id} = {kind} {name}");
+            // A marshaler first reached through a pointer is sent unnamed.
+            return if name.is_empty() {
+                format!("type {id} = {kind}")
+            } else {
+                format!("type {id} = {kind} {name}")
+            };
         }
         WireKind::Slice { elem } => format!("[]{}", type_name(types, *elem)),
         WireKind::Array { elem, len } => format!("[{len}]{}", type_name(types, *elem)),

@@ -315,15 +315,17 @@ impl<'de, 'i, 'a> de::Deserializer<'de> for ValueDe<'i, 'a> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value> {
-        if marshal_kind(len).is_some() {
-            if !matches!(self.kind(), Ok(Kind::Marshal)) {
+        // A marshaled value, or a `GoString` (a plain string on the wire): (zero flag, bytes).
+        let string = len == STRING_LEN;
+        if marshal_kind(len).is_some() || string {
+            let fits = if string {
+                self.id == types::STRING
+            } else {
+                matches!(self.kind(), Ok(Kind::Marshal))
+            };
+            if !fits {
                 return Err(self.mismatch(name));
             }
-            let bytes = self.inp.bytes()?;
-            return visitor.visit_seq(MarshalSeq { step: 0, bytes });
-        }
-        if len == STRING_LEN {
-            self.expect(types::STRING, "string")?;
             let bytes = self.inp.bytes()?;
             return visitor.visit_seq(MarshalSeq { step: 0, bytes });
         }

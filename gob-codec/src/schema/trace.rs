@@ -261,10 +261,13 @@ impl<'a, 's> de::Deserializer<'static> for &'a mut Tracer<'s> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value> {
-        if let Some(kind) = marshal_kind(len) {
-            // The declared field types are traced the first time the type is met; the entry,
-            // made first, also stops a marshaler whose fields lead back to itself.
-            let declare = !self.bottom && !self.st.marshal_fields.contains_key(name);
+        let marshal = marshal_kind(len);
+        if marshal.is_some() || len == STRING_LEN {
+            // A marshaler's declared field types are traced the first time the type is met; the
+            // entry, made first, also stops a marshaler whose fields lead back to itself. A
+            // `GoString` has the same parts and declares nothing.
+            let declare =
+                marshal.is_some() && !self.bottom && !self.st.marshal_fields.contains_key(name);
             if declare {
                 self.st.marshal_fields.insert(name, Vec::new());
             }
@@ -280,18 +283,11 @@ impl<'a, 's> de::Deserializer<'static> for &'a mut Tracer<'s> {
             if declare {
                 self.st.marshal_fields.insert(name, fields);
             }
-            self.record(Shape::Marshal(name, kind));
+            self.record(match marshal {
+                Some(kind) => Shape::Marshal(name, kind),
+                None => Shape::string(),
+            });
             return Ok(v);
-        }
-        if len == STRING_LEN {
-            self.record(Shape::string());
-            let mut seq = MarshalTrace {
-                t: self.child(false),
-                step: 0,
-                declare: false,
-                fields: Vec::new(),
-            };
-            return visitor.visit_seq(&mut seq);
         }
         if len == COMPLEX_LEN {
             // The Go name shows inside composite names: `[]complex64`.

@@ -36,10 +36,12 @@ pub struct ValueEncoder<W> {
     w: W,
     types: TypeTable,
     sent: HashSet<TypeId>,
-    /// Groups of `types` not written yet, by the type id they came in front of, in arrival order.
+    /// Groups of `types` not written yet (indices into `types.groups()`), by the type id they came
+    /// in front of, in arrival order.
     pending: HashMap<TypeId, VecDeque<usize>>,
-    /// Groups written (indices into `types.groups()`), so that new tables do not bring them back.
-    written: HashSet<usize>,
+    /// How many of the table's groups have been queued in `pending` (and maybe written since): a
+    /// decoder's table only grows, so a new one brings only the groups after these.
+    queued: usize,
     max_depth: usize,
     /// Kept between values for their allocations.
     bufs: MessageBufs,
@@ -53,7 +55,7 @@ impl<W: Write> ValueEncoder<W> {
             types: TypeTable::new(),
             sent: HashSet::new(),
             pending: HashMap::new(),
-            written: HashSet::new(),
+            queued: 0,
             max_depth: DEFAULT_MAX_DEPTH,
             bufs: MessageBufs::new(),
         };
@@ -72,12 +74,16 @@ impl<W: Write> ValueEncoder<W> {
     /// Replaces the definitions (for example after decoding more of a stream). Definitions already
     /// written are not written again.
     pub fn set_types(&mut self, types: TypeTable) {
-        self.pending.clear();
-        for (i, g) in types.groups().iter().enumerate() {
-            if !self.written.contains(&i) {
-                self.pending.entry(g.root).or_default().push_back(i);
-            }
+        if types.groups().len() < self.queued {
+            // Not a later state of the same table: queue all of it (definitions already sent are
+            // still not sent again).
+            self.pending.clear();
+            self.queued = 0;
         }
+        for (i, g) in types.groups().iter().enumerate().skip(self.queued) {
+            self.pending.entry(g.root).or_default().push_back(i);
+        }
+        self.queued = types.groups().len();
         self.types = types;
     }
 
@@ -89,7 +95,6 @@ impl<W: Write> ValueEncoder<W> {
             types: &self.types,
             sent: &mut self.sent,
             pending: &mut self.pending,
-            written: &mut self.written,
             sent_now: Vec::new(),
             written_now: Vec::new(),
             depth: Depth::new(self.max_depth),
@@ -112,12 +117,9 @@ impl<W: Write> ValueEncoder<W> {
             for id in sent_now {
                 self.sent.remove(&id);
             }
-            if !written_now.is_empty() {
-                for g in written_now {
-                    self.written.remove(&g);
-                }
-                let types = std::mem::take(&mut self.types);
-                self.set_types(types);
+            for g in written_now.into_iter().rev() {
+                let root = self.types.groups()[g].root;
+                self.pending.entry(root).or_default().push_front(g);
             }
             return Err(e);
         }
@@ -136,7 +138,6 @@ struct State<'a> {
     types: &'a TypeTable,
     sent: &'a mut HashSet<TypeId>,
     pending: &'a mut HashMap<TypeId, VecDeque<usize>>,
-    written: &'a mut HashSet<usize>,
     /// What this value sent and wrote, taken back if it fails.
     sent_now: Vec<TypeId>,
     written_now: Vec<usize>,
@@ -169,7 +170,6 @@ impl<'a> State<'a> {
         let Some(g) = queue.pop_front() else {
             return Ok(());
         };
-        self.written.insert(g);
         self.written_now.push(g);
         let types = self.types;
         let ids = types.groups()[g].ids.clone();

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::io;
 use std::os::fd::AsFd;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -54,14 +55,37 @@ pub struct HybridTransport {
 }
 
 impl HybridTransport {
-    /// Listens on `path` (replacing a stale socket file) and starts answering `CONNECT` handshakes.
+    /// Listens on `path` (replacing a stale socket file, never another kind of file) and starts
+    /// answering `CONNECT` handshakes.
+    ///
+    /// The socket is bound and listening under a temporary name before it is renamed to `path`,
+    /// so a host that waits for `path` to exist can connect at once: between bind(2) and
+    /// listen(2) a connect is refused.
     pub fn bind(path: &Path) -> io::Result<Arc<Self>> {
-        match std::fs::remove_file(path) {
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if !m.file_type().is_socket() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("{} exists and is not a socket", path.display()),
+                ))
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let mut staging = path.as_os_str().to_owned();
+        staging.push("~");
+        let staging = PathBuf::from(staging);
+        match std::fs::remove_file(&staging) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let listener = UnixListener::bind(path)?;
+        let listener = UnixListener::bind(&staging)?;
+        if let Err(e) = std::fs::rename(&staging, path) {
+            let _ = std::fs::remove_file(&staging);
+            return Err(e);
+        }
         let (tx, rx) = mpsc::channel(ACCEPT_QUEUE);
         tokio::spawn(accept_loop(listener, tx));
         Ok(Arc::new(HybridTransport {
@@ -225,7 +249,9 @@ impl Transport for VsockTransport {
 
 #[cfg(test)]
 mod tests {
-    use super::host_only;
+    use super::{host_only, HybridTransport, Transport};
+    use std::os::unix::fs::FileTypeExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
     fn only_the_host_cid_is_served() {
@@ -234,5 +260,41 @@ mod tests {
         for cid in [0, 1, 3, 4, 1000, u32::MAX] {
             assert!(!host_only(cid), "CID {cid} served");
         }
+    }
+
+    #[tokio::test]
+    async fn the_socket_appears_listening_and_replaces_a_stale_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("guest.sock");
+        // A stale socket file from an earlier run, with nobody listening on it.
+        drop(std::os::unix::net::UnixListener::bind(&path).expect("stale socket"));
+        let transport = HybridTransport::bind(&path).expect("bind over the stale socket");
+        let kind = std::fs::symlink_metadata(&path)
+            .expect("socket file")
+            .file_type();
+        assert!(kind.is_socket());
+        assert!(
+            !dir.path().join("guest.sock~").exists(),
+            "staging name left behind"
+        );
+        // Connectable under its final name: the handshake gives a guest port 1 connection.
+        let mut host = tokio::net::UnixStream::connect(&path)
+            .await
+            .expect("connect");
+        host.write_all(b"CONNECT 1\n").await.expect("write CONNECT");
+        let mut ok = [0u8; 14];
+        host.read_exact(&mut ok).await.expect("read OK");
+        assert_eq!(&ok, b"OK 1073741824\n");
+        transport.accept().await.expect("accepted");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_socket_is_left_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("guest.sock");
+        std::fs::write(&path, b"not a socket").expect("write file");
+        let err = HybridTransport::bind(&path).err().expect("bind refused");
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists, "{err}");
+        assert_eq!(std::fs::read(&path).expect("file kept"), b"not a socket");
     }
 }

@@ -45,13 +45,22 @@ type hybridTransport struct {
 }
 
 // listenHybrid listens on path, replacing a stale socket file left by an
-// earlier run (never any other kind of file).
+// earlier run (never any other kind of file). The socket listens under a
+// temporary name before it is renamed to path, so a host that waits for path
+// to exist is never refused (as it is between bind(2) and listen(2)).
 func listenHybrid(path string) (*hybridTransport, error) {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
-		_ = os.Remove(path)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket == 0 {
+		return nil, fmt.Errorf("%s exists and is not a socket", path)
 	}
-	ln, err := net.Listen("unix", path)
+	staging := path + "~"
+	_ = os.Remove(staging)
+	ln, err := net.Listen("unix", staging)
 	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(staging, path); err != nil {
+		ln.Close()
+		_ = os.Remove(staging)
 		return nil, err
 	}
 	t := &hybridTransport{path: path, ln: ln, ready: make(chan net.Conn), done: make(chan struct{})}
@@ -146,6 +155,8 @@ func (t *hybridTransport) Close() error {
 	t.once.Do(func() {
 		close(t.done)
 		err = t.ln.Close()
+		// The listener unlinks only the name it was bound to.
+		_ = os.Remove(t.path)
 	})
 	return err
 }

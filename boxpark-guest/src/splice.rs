@@ -10,7 +10,9 @@
 //! no buffer: a pipe's pages belong to the kernel and exist only while bytes are in them (this is
 //! what Go's `io.Copy` does between sockets, too). The pipe is emptied before it is filled again,
 //! so a splice that would block means "nothing to read" when filling and "no room to write" when
-//! emptying. Where the kernel cannot splice (the first splice from a socket fails with `EINVAL`),
+//! emptying. A pipe starts with the kernel's default room; a direction whose first full fill
+//! shows a bulk transfer gets a larger pipe (and, toward a Unix socket, a larger send buffer).
+//! Where the kernel cannot splice (the first splice from a socket fails with `EINVAL`),
 //! or no pipe can be made (out of descriptors), that direction copies through a buffer of
 //! [`FALLBACK_BUFFER`] bytes instead.
 //!
@@ -21,12 +23,24 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::errno::Errno;
-use nix::fcntl::{splice as splice2, OFlag, SpliceFFlags};
+use nix::fcntl::{fcntl, splice as splice2, FcntlArg, OFlag, SpliceFFlags};
 use nix::sys::socket::{shutdown, Shutdown};
 use tokio::io::unix::AsyncFd;
 
-/// Most bytes asked of one splice (the pipe's room bounds what moves: 64 KiB by default).
+/// Most bytes asked of one splice (the pipe's room bounds what moves).
 const SPLICE_CHUNK: usize = 1 << 20;
+
+/// A new pipe's room (Linux's default): what a direction that moves little keeps.
+const PIPE_ROOM: usize = 64 << 10;
+
+/// The room a direction's pipe is grown to once one fill found the pipe too small, as Go's
+/// `io.Copy` sizes its splice pipes: a bulk transfer then takes a sixteenth of the system calls
+/// and wake-ups. Pages are the kernel's and exist only while bytes are in the pipe.
+const PIPE_ROOM_BULK: usize = 1 << 20;
+
+/// The send buffer asked for a Unix-socket destination of a bulk direction (the kernel doubles
+/// it for its bookkeeping and caps it at `net.core.wmem_max`).
+const UNIX_SEND_BUFFER_BULK: usize = 1 << 20;
 
 /// Buffer size of a direction that cannot splice.
 pub const FALLBACK_BUFFER: usize = 64 << 10;
@@ -74,6 +88,7 @@ async fn one_way(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u
     };
     let flags = SpliceFFlags::SPLICE_F_MOVE | SpliceFFlags::SPLICE_F_NONBLOCK;
     let mut total = 0u64;
+    let mut grown = false;
     loop {
         let filled = when_ready(from, Ready::Read, |fd| {
             splice2(fd, None, &pipe_in, None, SPLICE_CHUNK, flags)
@@ -88,6 +103,10 @@ async fn one_way(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u
             }
             Err(e) => return Err(e),
         };
+        if n >= PIPE_ROOM && !grown {
+            grown = true;
+            grow_for_bulk(&pipe_in, to);
+        }
         let mut left = n;
         while left > 0 {
             left -= when_ready(to, Ready::Write, |fd| {
@@ -99,6 +118,31 @@ async fn one_way(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u
     }
     half_close(to)?;
     Ok(total)
+}
+
+/// Gives a direction that found its pipe too small more room: the pipe's, and a Unix-socket
+/// destination's send buffer (which bounds what a Unix stream holds in flight: 208 KiB by
+/// default). A TCP destination keeps its own: setting it would turn off the kernel's tuning.
+/// Refusals (past the per-user pipe limits of a process that is not root) keep the defaults,
+/// which still work.
+fn grow_for_bulk(pipe_in: &OwnedFd, to: &AsyncFd<OwnedFd>) {
+    use nix::sys::socket::{
+        getsockname, setsockopt, sockopt, AddressFamily, SockaddrLike, SockaddrStorage,
+    };
+    if let Err(e) = fcntl(
+        pipe_in.as_raw_fd(),
+        FcntlArg::F_SETPIPE_SZ(PIPE_ROOM_BULK as i32),
+    ) {
+        tracing::debug!(error = %e, "splice: the pipe keeps its default room");
+    }
+    let to = to.get_ref();
+    let unix = getsockname::<SockaddrStorage>(to.as_raw_fd())
+        .is_ok_and(|a| a.family() == Some(AddressFamily::Unix));
+    if unix {
+        if let Err(e) = setsockopt(to, sockopt::SndBuf, &UNIX_SEND_BUFFER_BULK) {
+            tracing::debug!(error = %e, "splice: the socket keeps its send buffer");
+        }
+    }
 }
 
 /// [`one_way`] through a buffer in user space, for what cannot be spliced (from the start: no
@@ -240,5 +284,32 @@ mod tests {
         assert_eq!(copied.expect("copy"), data.len() as u64);
         assert_eq!(got, data);
         drop(writing.await.expect("writer"));
+    }
+
+    #[tokio::test]
+    async fn a_bulk_direction_grows_its_pipe_and_a_unix_send_buffer_only() {
+        use nix::sys::socket::{getsockopt, sockopt};
+        let pipe_room = |fd: &OwnedFd| fcntl(fd.as_raw_fd(), FcntlArg::F_GETPIPE_SZ);
+        let (unix, _unix_peer) = UnixStream::pair().expect("pair");
+        let tcp_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        let tcp = std::net::TcpStream::connect(tcp_listener.local_addr().expect("addr"))
+            .expect("connect");
+        tcp.set_nonblocking(true).expect("nonblocking");
+        let tcp = tokio::net::TcpStream::from_std(tcp).expect("tcp");
+        for (to, unix_dest) in [(watch(unix.as_fd()), true), (watch(tcp.as_fd()), false)] {
+            let to = to.expect("watch");
+            let before = getsockopt(to.get_ref(), sockopt::SndBuf).expect("SO_SNDBUF");
+            let (_pipe_out, pipe_in) = nix::unistd::pipe2(OFlag::O_CLOEXEC).expect("pipe");
+            assert_eq!(pipe_room(&pipe_in), Ok(PIPE_ROOM as i32));
+            grow_for_bulk(&pipe_in, &to);
+            assert_eq!(pipe_room(&pipe_in), Ok(PIPE_ROOM_BULK as i32));
+            let after = getsockopt(to.get_ref(), sockopt::SndBuf).expect("SO_SNDBUF");
+            if unix_dest {
+                // Capped by net.core.wmem_max, but always above the default.
+                assert!(after > before, "unix SO_SNDBUF {before} -> {after}");
+            } else {
+                assert_eq!(after, before, "a TCP send buffer was set");
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! How the server runs calls and writes their replies: methods registered inline run on the
-//! reading task, and the replies of calls that arrived together leave in one write.
+//! How the server runs calls and writes their replies: methods registered inline or sync run on
+//! the reading task, and the replies of calls that arrived together leave in one write.
 #![allow(non_snake_case, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io;
@@ -59,7 +59,8 @@ impl AsyncWrite for CountingWrites {
 }
 
 /// `Test.Echo` inline, `Test.Sleep` inline (it waits, so it goes on in a task) and `Test.Boom`
-/// inline, which panics when polled.
+/// inline, which panics when polled; `Sync.Echo`, `Sync.Fail` (an error for a negative `N`) and
+/// `Sync.Boom` (panics) are plain functions.
 fn inline_server() -> Server {
     let mut b = ServerBuilder::new();
     b.register_inline("Test.Echo", |_, a: EchoArgs| async move {
@@ -76,6 +77,21 @@ fn inline_server() -> Server {
             panic!("inline boom");
         }
         Ok::<_, String>(Empty {})
+    })
+    .unwrap();
+    b.register_sync("Sync.Echo", |_, a: EchoArgs| {
+        Ok::<_, String>(EchoReply { S: a.S, N: a.N })
+    })
+    .unwrap();
+    b.register_sync("Sync.Fail", |_, a: EchoArgs| {
+        if a.N < 0 {
+            return Err(format!("negative {}", a.N));
+        }
+        Ok(EchoReply { S: a.S, N: a.N })
+    })
+    .unwrap();
+    b.register_sync("Sync.Boom", |_, _: EchoArgs| -> Result<Empty, String> {
+        panic!("sync boom")
     })
     .unwrap();
     b.build()
@@ -136,6 +152,43 @@ async fn replies_of_calls_read_together_leave_in_one_write() {
         .await
         .expect("timed out");
     assert_eq!(writes.load(Ordering::SeqCst), 1, "20 replies, one write");
+}
+
+#[tokio::test]
+async fn replies_of_sync_calls_read_together_leave_in_one_write() {
+    let (mut conn, writes) = serve_counted();
+    conn.write_all(&echo_requests("Sync.Echo", 20))
+        .await
+        .unwrap();
+    tokio::time::timeout(LIMIT, read_echo_replies(conn, 20))
+        .await
+        .expect("timed out");
+    assert_eq!(writes.load(Ordering::SeqCst), 1, "20 replies, one write");
+}
+
+#[tokio::test]
+async fn a_sync_call_that_fails_or_panics_is_answered_and_the_connection_goes_on() {
+    let (a, b) = UnixStream::pair().unwrap();
+    tokio::spawn(async move { inline_server().serve(a, ()).await });
+    let client = boxpark_proto::rpc::Client::new(b);
+    let args = |n: i64| EchoArgs {
+        S: format!("n {n}"),
+        N: n,
+    };
+    let failed = client.call::<_, EchoReply>("Sync.Fail", &args(-3)).await;
+    match failed {
+        Err(boxpark_proto::rpc::Error::Server(msg)) => assert_eq!(msg, "negative -3"),
+        other => panic!("{other:?}"),
+    }
+    let boom = client.call::<_, Empty>("Sync.Boom", &args(0)).await;
+    match boom {
+        Err(boxpark_proto::rpc::Error::Server(msg)) => {
+            assert_eq!(msg, "rpc: Sync.Boom panicked: sync boom")
+        }
+        other => panic!("{other:?}"),
+    }
+    let again: EchoReply = client.call("Sync.Fail", &args(4)).await.unwrap();
+    assert_eq!((again.S.as_str(), again.N), ("n 4", 4));
 }
 
 #[tokio::test]

@@ -43,9 +43,7 @@ fn register_all(b: &mut ServerBuilder<Connection>) -> Result<(), boxpark_proto::
     register(b, methods::WRITE, Task, |_, req: WriteRequest| {
         write::write(req)
     })?;
-    register(b, methods::MKDIR, Inline, |_, req: MkdirRequest| {
-        std::future::ready(mkdir::mkdir(req))
-    })?;
+    register_sync(b, methods::MKDIR, |_, req: MkdirRequest| mkdir::mkdir(req))?;
     register(
         b,
         methods::LISTEN,
@@ -56,11 +54,10 @@ fn register_all(b: &mut ServerBuilder<Connection>) -> Result<(), boxpark_proto::
                 .map_err(Error::Other)
         },
     )?;
-    register(
+    register_sync(
         b,
         methods::SHUTDOWN,
-        Inline,
-        |ctx: Context, req: ShutdownRequest| async move { shutdown::shutdown(&ctx, req) },
+        |ctx: Context, req: ShutdownRequest| shutdown::shutdown(&ctx, req),
     )?;
     Ok(())
 }
@@ -95,6 +92,24 @@ where
         Dispatch::Inline => b.register_inline(name, handler)?,
         Dispatch::Task => b.register(name, handler)?,
     };
+    Ok(())
+}
+
+/// [`register`] for a method whose system calls return at once: a plain function, called on
+/// the connection's reading task (see [`ServerBuilder::register_sync`]).
+fn register_sync<A, R, F>(
+    b: &mut ServerBuilder<Connection>,
+    name: &'static str,
+    f: F,
+) -> Result<(), boxpark_proto::rpc::Error>
+where
+    F: Fn(Context, A) -> Result<R, Error> + Send + Sync + 'static,
+    A: DeserializeOwned + Send + 'static,
+    R: Serialize + DeserializeOwned + Default + Send + 'static,
+{
+    b.register_sync(name, move |ctx: Context, args: A| {
+        f(ctx, args).map_err(|e| into_rpc_error(name, e))
+    })?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
-//! A registered method: decodes its argument, runs the handler in a task of its own and sends the
-//! answer, with the argument and reply types erased so that one table holds every method.
+//! A registered method: decodes its argument, runs the handler (a future, in a task of its own or
+//! first on the reading task; or a plain function, on the reading task) and sends the answer, with
+//! the argument and reply types erased so that one table holds every method.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -113,6 +114,62 @@ where
                 let outcome = call.await;
                 answer::<R, E>(&out, head, &name, outcome).await;
             });
+            Ok(())
+        })
+    }
+}
+
+/// A handler `f` taking `A` that returns its answer at once: called on the reading task, with no
+/// future and no task (see [`ServerBuilder::register_sync`]).
+///
+/// [`ServerBuilder::register_sync`]: super::ServerBuilder::register_sync
+pub(super) struct Immediate<F, A> {
+    name: Arc<str>,
+    f: F,
+    _args: PhantomData<fn(A)>,
+}
+
+impl<F, A> Immediate<F, A> {
+    pub(super) fn new(name: &str, f: F) -> Self {
+        Immediate {
+            name: Arc::from(name),
+            f,
+            _args: PhantomData,
+        }
+    }
+}
+
+impl<S, F, A, R, E> Method<S> for Immediate<F, A>
+where
+    S: Send + Sync + 'static,
+    F: Fn(Context<S>, A) -> Result<R, E> + Send + Sync + 'static,
+    A: DeserializeOwned + Send + 'static,
+    R: Serialize + DeserializeOwned + Default + Send + 'static,
+    E: Display + Send + 'static,
+{
+    fn name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    fn start<'a>(
+        &'a self,
+        dec: &'a mut Dec,
+        mut head: Head,
+        out: &'a Out,
+        budget: &'a Arc<Semaphore>,
+        ctx: &'a Context<S>,
+    ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
+        Box::pin(async move {
+            let before = dec.offset();
+            let args: A = match dec.decode().await {
+                Ok(args) => args,
+                Err(e) => return Err((head, e)),
+            };
+            head.argument = take_budget(budget, out, dec.offset().saturating_sub(before)).await;
+            // A handler that panics is answered with an error, as in `Typed`.
+            let outcome =
+                std::panic::catch_unwind(AssertUnwindSafe(|| (self.f)(ctx.clone(), args)));
+            answer::<R, E>(out, head, &self.name, outcome).await;
             Ok(())
         })
     }

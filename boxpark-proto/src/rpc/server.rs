@@ -15,7 +15,7 @@ use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::method::{Method, Typed};
+use super::method::{Immediate, Method, Typed};
 use super::outbox::{Extra, Outbox, State};
 use super::{Context, Error, InvalidRequest, Request, Response, READ_BUFFER};
 
@@ -141,6 +141,24 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
         E: Display + Send + 'static,
     {
         self.insert(service_method, Typed::new(service_method, handler, true))
+    }
+
+    /// [`ServerBuilder::register`] for a handler that is a plain function, for calls that never
+    /// wait (no system call that can block for long): it runs on the connection's reading task
+    /// and its reply is written together with those of the other calls that arrived with it, as
+    /// with [`ServerBuilder::register_inline`], without a future to allocate and move.
+    pub fn register_sync<A, R, E, F>(
+        &mut self,
+        service_method: &str,
+        handler: F,
+    ) -> Result<&mut Self, Error>
+    where
+        F: Fn(Context<S>, A) -> Result<R, E> + Send + Sync + 'static,
+        A: DeserializeOwned + Send + 'static,
+        R: Serialize + DeserializeOwned + Default + Send + 'static,
+        E: Display + Send + 'static,
+    {
+        self.insert(service_method, Immediate::new(service_method, handler))
     }
 
     fn insert(

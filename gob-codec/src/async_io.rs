@@ -3,7 +3,9 @@
 //!
 //! [`AsyncDecoder`] reads exactly the bytes of one value and nothing after them (length prefixes byte
 //! by byte, then exactly the message bodies), so a connection that goes on with raw bytes after a gob
-//! request can be handed on with [`AsyncDecoder::into_inner`].
+//! request can be handed on with [`AsyncDecoder::into_inner`]. Over an `AsyncBufRead` (a tokio
+//! `BufReader`), [`AsyncDecoder::decode_buffered`] decodes a value that is whole in the reader's
+//! buffer where it is, and still consumes only its bytes.
 //!
 //! ```
 //! use gob_codec::async_io::{AsyncDecoder, AsyncEncoder};
@@ -29,7 +31,9 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
+};
 
 use crate::de::decode_root;
 use crate::error::{Error, ErrorKind, Result};
@@ -138,6 +142,52 @@ impl<R: AsyncRead + Unpin> AsyncDecoder<R> {
     /// failed or cancelled decode, the bytes already read of the unfinished value are dropped.
     pub fn into_inner(self) -> R {
         self.r
+    }
+}
+
+impl<R: AsyncBufRead + Unpin> AsyncDecoder<R> {
+    /// [`AsyncDecoder::decode`] over a buffered reader: a value whose bytes are all in the
+    /// reader's buffer is decoded there, without being copied out piece by piece first. The
+    /// reader is still left right after the value (only its bytes are consumed), and the call is
+    /// cancel safe in the same way.
+    pub async fn decode_buffered<T: DeserializeOwned>(&mut self) -> Result<T> {
+        self.next_buffered(decode_root::<T>).await
+    }
+
+    /// [`AsyncDecoder::decode_value`] over a buffered reader, as [`AsyncDecoder::decode_buffered`].
+    pub async fn decode_value_buffered(&mut self) -> Result<Value> {
+        self.next_buffered(crate::value::de::decode).await
+    }
+
+    async fn next_buffered<T>(&mut self, decode: DecodeFn<T>) -> Result<T> {
+        if self.pending.is_empty() {
+            let offset = self.state.offset;
+            let buf = self
+                .r
+                .fill_buf()
+                .await
+                .map_err(|e| Error::from(e).at(offset))?;
+            if buf.is_empty() {
+                return Err(Error::new(ErrorKind::Eof).at(offset));
+            }
+            let n = buf.len();
+            match self.state.step(buf, decode)? {
+                Step::Value(v, used) => {
+                    self.r.consume(used);
+                    return Ok(v);
+                }
+                Step::Failed(e, used) => {
+                    self.r.consume(used);
+                    return Err(e);
+                }
+                // Everything buffered belongs to the unfinished value: it goes on as `decode` does.
+                Step::Need(_) => {
+                    self.pending.extend_from_slice(buf);
+                    self.r.consume(n);
+                }
+            }
+        }
+        self.next(decode).await
     }
 }
 

@@ -598,6 +598,78 @@ fn a_value_that_does_not_decode_is_skipped() {
     assert_eq!(codec.decode(&mut buf).unwrap(), Some(Point { X: 1, Y: 2 }));
 }
 
+/// Over an `AsyncBufRead`, values whole in the reader's buffer are decoded in place and split ones
+/// go through the copying path: the values, the skipping of one that does not decode, the end of
+/// the stream and what is left for the reader afterwards are those of `decode`.
+#[test]
+fn buffered_decode_reads_exactly_the_values_whatever_the_buffer() {
+    let bytes = stream();
+    let (typed, values) = sync_decode_all(&bytes);
+    let mut data = bytes.clone();
+    data.extend_from_slice(TAIL);
+    let rt = rt();
+    for capacity in [1usize, 2, 5, 64, 8192] {
+        for seed in 0..5u64 {
+            rt.block_on(async {
+                let r = tokio::io::BufReader::with_capacity(
+                    capacity,
+                    Chunked::random(data.clone(), seed, 40),
+                );
+                let mut dec = AsyncDecoder::new(r);
+                assert_eq!(dec.decode_value_buffered().await.unwrap(), values[0]);
+                for want in &typed[1..] {
+                    assert_eq!(&dec.decode_buffered::<Holder>().await.unwrap(), want);
+                }
+                assert_eq!(dec.offset(), bytes.len() as u64, "capacity {capacity}");
+                let mut rest = Vec::new();
+                dec.into_inner().read_to_end(&mut rest).await.unwrap();
+                assert_eq!(rest, TAIL, "capacity {capacity} seed {seed}");
+            });
+        }
+    }
+
+    let mut enc = Encoder::new(Vec::new());
+    enc.encode(&tri()).unwrap();
+    enc.encode(&"not a Point".to_string()).unwrap();
+    enc.encode(&Point { X: 1, Y: 2 }).unwrap();
+    let skipping = enc.into_inner();
+    for capacity in [3usize, 8192] {
+        rt.block_on(async {
+            let r = tokio::io::BufReader::with_capacity(capacity, &skipping[..]);
+            let mut dec = AsyncDecoder::new(r);
+            assert_eq!(dec.decode_buffered::<Polygon>().await.unwrap(), tri());
+            let err = dec.decode_buffered::<Point>().await.unwrap_err();
+            assert!(matches!(err.kind(), ErrorKind::TypeMismatch(_)), "{err}");
+            assert_eq!(
+                dec.decode_buffered::<Point>().await.unwrap(),
+                Point { X: 1, Y: 2 }
+            );
+            let end = dec.decode_buffered::<Point>().await.unwrap_err();
+            assert!(end.is_eof(), "{end}");
+            assert_eq!(end.offset(), Some(skipping.len() as u64));
+        });
+    }
+}
+
+/// A buffered decode cancelled half way goes on where it stopped.
+#[test]
+fn buffered_decode_is_cancel_safe() {
+    let bytes = stream();
+    let (typed, _) = sync_decode_all(&bytes);
+    let r = tokio::io::BufReader::with_capacity(7, Chunked::random(bytes, 5, 6));
+    let mut dec = AsyncDecoder::new(r);
+    let mut got = Vec::new();
+    let mut polls = 0;
+    while got.len() < typed.len() {
+        if let Some(r) = dec.decode_buffered::<Holder>().now_or_never() {
+            got.push(r.unwrap());
+        }
+        polls += 1;
+        assert!(polls < 100_000);
+    }
+    assert_eq!(got, typed);
+}
+
 /// A decode cancelled half way goes on where it stopped.
 #[test]
 fn async_decoder_is_cancel_safe() {

@@ -66,14 +66,14 @@ pub struct FailArgs {
     pub Msg: String,
 }
 
-/// Registers the `Test` service's four methods: the three that answer at once inline, `Sleep` in a
-/// task of its own.
+/// Registers the `Test` service's four methods: the three that answer at once as plain functions
+/// on the reading task, `Sleep` in a task of its own.
 pub fn register(builder: &mut ServerBuilder) -> Result<(), Error> {
     builder
-        .register_inline("Test.Echo", |_, a: EchoArgs| async move {
+        .register_sync("Test.Echo", |_, a: EchoArgs| {
             Ok::<_, String>(EchoReply { S: a.S, N: a.N })
         })?
-        .register_inline("Test.Add", |_, a: AddArgs| async move {
+        .register_sync("Test.Add", |_, a: AddArgs| {
             Ok::<_, String>(AddReply {
                 Sum: a.A.wrapping_add(a.B),
             })
@@ -83,9 +83,7 @@ pub fn register(builder: &mut ServerBuilder) -> Result<(), Error> {
             tokio::time::sleep(Duration::from_millis(millis)).await;
             Ok::<_, String>(Empty {})
         })?
-        .register_inline("Test.Fail", |_, a: FailArgs| async move {
-            Err::<Empty, _>(a.Msg)
-        })?;
+        .register_sync("Test.Fail", |_, a: FailArgs| Err::<Empty, _>(a.Msg))?;
     Ok(())
 }
 

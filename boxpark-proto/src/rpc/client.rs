@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use gob_codec::async_io::AsyncDecoder;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncWrite, BufReader};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
@@ -16,7 +16,7 @@ use super::outbox::{Extra, Outbox, State};
 use super::{Error, Request, Response, READ_BUFFER};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-type Dec = AsyncDecoder<Box<dyn AsyncRead + Send + Unpin>>;
+type Dec = AsyncDecoder<Box<dyn AsyncBufRead + Send + Unpin>>;
 
 /// A Go `net/rpc` client on one connection. Any number of tasks may call at once (clone it or
 /// share a reference): requests are written in sequence-number order through one gob encoder and
@@ -135,7 +135,7 @@ impl<R: DeserializeOwned + Send + 'static> Slot for TypedSlot<R> {
 
     fn decode<'a>(self: Box<Self>, dec: &'a mut Dec) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            match dec.decode::<R>().await {
+            match dec.decode_buffered::<R>().await {
                 Ok(reply) => {
                     let _ = self.tx.send(Ok(reply));
                     Ok(())
@@ -168,7 +168,7 @@ impl Client {
                 closed: None,
             }),
         });
-        let reader: Box<dyn AsyncRead + Send + Unpin> =
+        let reader: Box<dyn AsyncBufRead + Send + Unpin> =
             Box::new(BufReader::with_capacity(READ_BUFFER, r));
         let reader = tokio::spawn(read_replies(shared.clone(), AsyncDecoder::new(reader)));
         let flusher = shared.clone();
@@ -278,7 +278,7 @@ impl Client {
 /// then fails every pending and later call.
 async fn read_replies(shared: Arc<Shared>, mut dec: Dec) {
     let cause = loop {
-        let resp: Response = match dec.decode().await {
+        let resp: Response = match dec.decode_buffered().await {
             Ok(resp) => resp,
             Err(e) if e.is_eof() => break "the server closed the connection".to_owned(),
             Err(e) => break format!("reading response header: {e}"),
@@ -291,7 +291,7 @@ async fn read_replies(shared: Arc<Shared>, mut dec: Dec) {
                     slot.fail(Error::Server(resp.Error));
                 }
                 // The body of an error reply is an empty struct; of an unknown call, whatever.
-                dec.decode_value()
+                dec.decode_value_buffered()
                     .await
                     .map(drop)
                     .map_err(|e| format!("reading error body: {e}"))

@@ -82,7 +82,7 @@ where
     ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
         Box::pin(async move {
             let before = dec.offset();
-            let args: A = match dec.decode().await {
+            let args: A = match dec.decode_buffered().await {
                 Ok(args) => args,
                 Err(e) => return Err((head, e)),
             };
@@ -161,7 +161,7 @@ where
     ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
         Box::pin(async move {
             let before = dec.offset();
-            let args: A = match dec.decode().await {
+            let args: A = match dec.decode_buffered().await {
                 Ok(args) => args,
                 Err(e) => return Err((head, e)),
             };

@@ -12,7 +12,7 @@ use std::task::{Context as TaskContext, Poll};
 use gob_codec::async_io::AsyncDecoder;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::io::{AsyncRead, AsyncWrite, BufReader, ReadBuf};
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::method::{Immediate, Method, Typed};
@@ -33,7 +33,7 @@ pub const MAX_PENDING_ARGUMENT_BYTES: usize = 256 << 20;
 const ARGUMENT_UNIT: u64 = 4 << 10;
 
 /// The read half of a connection being served, with its read-ahead buffer.
-type DynReader = Box<dyn AsyncRead + Send + Unpin>;
+type DynReader = Box<dyn AsyncBufRead + Send + Unpin>;
 pub(super) type Dec = AsyncDecoder<DynReader>;
 
 /// The slots of the replies in the output buffer, given back once they are written.
@@ -366,7 +366,7 @@ impl<S: Send + Sync + 'static> Server<S> {
                     slot
                 }
             };
-            let req: Request = match dec.decode().await {
+            let req: Request = match dec.decode_buffered().await {
                 Ok(req) => req,
                 Err(e) if e.is_eof() => return Ok(()),
                 Err(e) => return Err(Error::BadRequest(e)),
@@ -389,7 +389,7 @@ impl<S: Send + Sync + 'static> Server<S> {
                 Lookup::Missing(msg) => {
                     // Go reads and discards the body, ignoring whether that worked: a broken
                     // stream shows at the next header.
-                    if let Err(e) = dec.decode_value().await {
+                    if let Err(e) = dec.decode_value_buffered().await {
                         tracing::debug!(method = %req.ServiceMethod, error = %e, "rpc: discarding argument");
                     }
                     let head = Head {

@@ -143,27 +143,19 @@ async fn read_echo_replies(conn: UnixStream, n: u64) {
 
 #[tokio::test]
 async fn replies_of_calls_read_together_leave_in_one_write() {
-    let (mut conn, writes) = serve_counted();
-    // One write of 20 requests: the server reads them in one read.
-    conn.write_all(&echo_requests("Test.Echo", 20))
-        .await
-        .unwrap();
-    tokio::time::timeout(LIMIT, read_echo_replies(conn, 20))
-        .await
-        .expect("timed out");
-    assert_eq!(writes.load(Ordering::SeqCst), 1, "20 replies, one write");
-}
-
-#[tokio::test]
-async fn replies_of_sync_calls_read_together_leave_in_one_write() {
-    let (mut conn, writes) = serve_counted();
-    conn.write_all(&echo_requests("Sync.Echo", 20))
-        .await
-        .unwrap();
-    tokio::time::timeout(LIMIT, read_echo_replies(conn, 20))
-        .await
-        .expect("timed out");
-    assert_eq!(writes.load(Ordering::SeqCst), 1, "20 replies, one write");
+    for method in ["Test.Echo", "Sync.Echo"] {
+        let (mut conn, writes) = serve_counted();
+        // One write of 20 requests: the server reads them in one read.
+        conn.write_all(&echo_requests(method, 20)).await.unwrap();
+        tokio::time::timeout(LIMIT, read_echo_replies(conn, 20))
+            .await
+            .expect("timed out");
+        assert_eq!(
+            writes.load(Ordering::SeqCst),
+            1,
+            "{method}: 20 replies, one write"
+        );
+    }
 }
 
 #[tokio::test]

@@ -81,12 +81,10 @@ where
         ctx: &'a Context<S>,
     ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
         Box::pin(async move {
-            let before = dec.offset();
-            let args: A = match dec.decode_buffered().await {
+            let args: A = match read_argument(dec, &mut head, out, budget).await {
                 Ok(args) => args,
                 Err(e) => return Err((head, e)),
             };
-            head.argument = take_budget(budget, out, dec.offset().saturating_sub(before)).await;
             let name = self.name.clone();
             let out = out.clone();
             // A handler that panics, when called or while it runs, is answered with an error; the
@@ -160,12 +158,10 @@ where
         ctx: &'a Context<S>,
     ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
         Box::pin(async move {
-            let before = dec.offset();
-            let args: A = match dec.decode_buffered().await {
+            let args: A = match read_argument(dec, &mut head, out, budget).await {
                 Ok(args) => args,
                 Err(e) => return Err((head, e)),
             };
-            head.argument = take_budget(budget, out, dec.offset().saturating_sub(before)).await;
             // A handler that panics is answered with an error, as in `Typed`.
             let outcome =
                 std::panic::catch_unwind(AssertUnwindSafe(|| (self.f)(ctx.clone(), args)));
@@ -173,6 +169,20 @@ where
             Ok(())
         })
     }
+}
+
+/// Decodes a call's argument and takes its share of the argument budget (kept in `head` until
+/// the reply is written).
+async fn read_argument<A: DeserializeOwned>(
+    dec: &mut Dec,
+    head: &mut Head,
+    out: &Out,
+    budget: &Arc<Semaphore>,
+) -> Result<A, gob_codec::Error> {
+    let before = dec.offset();
+    let args = dec.decode_buffered().await?;
+    head.argument = take_budget(budget, out, dec.offset().saturating_sub(before)).await;
+    Ok(args)
 }
 
 /// Sends what a call came to: its reply, its error's text, or the text of its panic.

@@ -367,9 +367,10 @@ fn generated_rust_decodes_and_reencodes_every_golden_stream() {
 }
 
 /// `gob-dump --go` prints Go that `go vet` type-checks and `gofmt` leaves as it is, for every
-/// golden stream (one package each). Skipped without a Go toolchain.
+/// golden stream (one package each), and Go's own decoder reads each stream, value by value, into
+/// the values its `StreamValues` gives, to the end. Skipped without a Go toolchain.
 #[test]
-fn generated_go_type_checks_and_is_gofmt_clean() {
+fn generated_go_type_checks_and_decodes_the_stream() {
     if Command::new("go").arg("version").output().is_err() {
         eprintln!("no Go toolchain: skipped");
         return;
@@ -388,6 +389,11 @@ fn generated_go_type_checks_and_is_gofmt_clean() {
         write_if_changed(
             &root.join(stem).join("types.go"),
             &String::from_utf8(out.stdout).unwrap(),
+        );
+        let stream = path.canonicalize().unwrap();
+        write_if_changed(
+            &root.join(stem).join("stream_test.go"),
+            &GO_DECODE_TEST.replace("STREAM", &format!("{:?}", stream.display().to_string())),
         );
     }
     let go = |args: &[&str]| {
@@ -412,4 +418,36 @@ fn generated_go_type_checks_and_is_gofmt_clean() {
         "not gofmt-clean in {}:\n{msg}",
         root.display()
     );
+    let (ok, msg) = go(&["go", "test", "./..."]);
+    assert!(ok, "go test in {}:\n{msg}", root.display());
 }
+
+/// The Go test beside each generated package: `STREAM` is the golden stream's path, quoted.
+const GO_DECODE_TEST: &str = r#"package main
+
+import (
+	"encoding/gob"
+	"errors"
+	"io"
+	"os"
+	"testing"
+)
+
+func TestStreamDecodes(t *testing.T) {
+	f, err := os.Open(STREAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := gob.NewDecoder(f)
+	for i, v := range StreamValues() {
+		if err := dec.Decode(v); err != nil {
+			t.Fatalf("value %d, into %T: %v", i, v, err)
+		}
+	}
+	var more any
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the values: %v", err)
+	}
+}
+"#;

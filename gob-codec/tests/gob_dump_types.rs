@@ -165,7 +165,12 @@ fn go_declarations() {
     has(&out, "package main\n\nimport \"encoding/gob\"\n");
     has(&out, "type Shapes struct {\n\tList []Shape\n}");
     has(&out, "type Shape interface{}");
-    has(&out, "func init() {\n\tgob.Register(Circle{})\n\tgob.Register(Rect{})\n\tgob.Register(new(Square))\n}");
+    has(
+        &out,
+        "func init() {\n\tgob.RegisterName(\"main.Circle\", Circle{})\n\
+         \tgob.RegisterName(\"main.Rect\", Rect{})\n\
+         \tgob.RegisterName(\"*main.Square\", new(Square))\n}",
+    );
     has(
         &dump("--go", "recursive_list"),
         "type Node struct {\n\tValue int64\n\tNext  *Node\n}",

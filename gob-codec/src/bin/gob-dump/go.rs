@@ -1,5 +1,6 @@
-//! `--go`: Go declarations (package main) of types that give the stream's type definitions, and
-//! the registrations of the concrete types its interfaces held.
+//! `--go`: Go declarations (package main) of types that give the stream's type definitions, the
+//! registrations of the concrete types its interfaces held (under the stream's names, so they work
+//! in any package), and `StreamValues`: a value to decode into for each of the stream's values.
 //!
 //! Lossy where the wire is: every signed integer type is `int` on the wire (written `int64` unless
 //! a type string gave the width), every unsigned one `uint` (`uint64`), every float `float64`,
@@ -25,6 +26,7 @@ pub fn generate(plan: &Plan<'_, '_>, source: &str) -> String {
     let names: Vec<String> = (0..plan.items.len())
         .map(|i| scope.claim(&go_item_name(plan, i)))
         .collect();
+    let values_fn = scope.claim("StreamValues");
     let g = Gen {
         plan,
         names,
@@ -56,10 +58,7 @@ pub fn generate(plan: &Plan<'_, '_>, source: &str) -> String {
     }
     out.push_str(&body);
     out.push_str(&init);
-    if g.top_uses_time() && !body.contains("time.Time") && !init.contains("time.Time") {
-        // A top-level time.Time only: keep the import used.
-        out.push_str("\nvar _ time.Time\n");
-    }
+    g.values(&mut out, &values_fn);
     out
 }
 
@@ -110,6 +109,28 @@ impl Gen<'_, '_, '_> {
              names one), methods, unexported fields or struct tags; a marshaler is sent as bytes \
              only, and is a []byte type here.",
         );
+    }
+
+    /// A function that gives a value to decode into for each of the stream's values, in order.
+    fn values(&self, out: &mut String, name: &str) {
+        out.push('\n');
+        comment(
+            out,
+            "//",
+            &format!(
+                "{name} gives a new value to decode into for each of the stream's values, in \
+                 order: pass each to Decode of one gob.Decoder over the stream."
+            ),
+        );
+        let news: Vec<String> = self
+            .plan
+            .top
+            .iter()
+            .map(|t| format!("new({})", self.ty(t)))
+            .collect();
+        let _ = writeln!(out, "func {name}() []any {{");
+        let _ = writeln!(out, "\treturn []any{{{}}}", news.join(", "));
+        out.push_str("}\n");
     }
 
     fn top_uses_time(&self) -> bool {
@@ -253,16 +274,15 @@ impl Gen<'_, '_, '_> {
                 continue;
             };
             let go = self.ty(t);
-            let (value, default) = if name.starts_with('*') {
-                (format!("new({go})"), format!("*main.{go}"))
+            let value = if name.starts_with('*') {
+                format!("new({go})")
             } else {
-                (self.zero(t, &go), format!("main.{go}"))
+                self.zero(t, &go)
             };
-            if *name == default {
-                lines.push(format!("\tgob.Register({value})"));
-            } else {
-                lines.push(format!("\tgob.RegisterName({name:?}, {value})"));
-            }
+            // Under the stream's own name: `gob.Register` would name the type after its package's
+            // import path, which is `main` only in a program's main package (not in its tests,
+            // nor in any other package).
+            lines.push(format!("\tgob.RegisterName({name:?}, {value})"));
         }
         if lines.is_empty() {
             return String::new();

@@ -11,7 +11,8 @@
 //! what Go's `io.Copy` does between sockets, too). The pipe is emptied before it is filled again,
 //! so a splice that would block means "nothing to read" when filling and "no room to write" when
 //! emptying. A pipe starts with the kernel's default room; a direction whose first full fill
-//! shows a bulk transfer gets a larger pipe (and, toward a Unix socket, a larger send buffer).
+//! shows a bulk transfer gets a larger pipe (and, toward a Unix socket, a larger send buffer),
+//! while fewer than 32 others hold one (the kernel memory of bulk transfers stays bounded).
 //! Where the kernel cannot splice (the first splice from a socket fails with `EINVAL`),
 //! or no pipe can be made (out of descriptors), that direction copies through a buffer of
 //! [`FALLBACK_BUFFER`] bytes instead.
@@ -21,6 +22,7 @@
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, splice as splice2, FcntlArg, OFlag, SpliceFFlags};
@@ -37,6 +39,46 @@ const PIPE_ROOM: usize = 64 << 10;
 /// `io.Copy` sizes its splice pipes: a bulk transfer then takes a sixteenth of the system calls
 /// and wake-ups. Pages are the kernel's and exist only while bytes are in the pipe.
 const PIPE_ROOM_BULK: usize = 1 << 20;
+
+/// Directions that may hold a bulk pipe (and send buffer) at once, guest-wide: what the kernel
+/// holds for bulk transfers stays within 32 MiB of pipes (and as much of send buffers) whatever
+/// the number of connections; the others keep the default room.
+const MAX_BULK_DIRECTIONS: usize = 32;
+
+static BULK_DIRECTIONS: BulkBudget = BulkBudget::new(MAX_BULK_DIRECTIONS);
+
+/// A count of the directions holding bulk room, up to a limit.
+struct BulkBudget {
+    used: AtomicUsize,
+    max: usize,
+}
+
+impl BulkBudget {
+    const fn new(max: usize) -> Self {
+        BulkBudget {
+            used: AtomicUsize::new(0),
+            max,
+        }
+    }
+
+    /// A slot, given back when dropped; `None` when all are taken.
+    fn take(&self) -> Option<BulkSlot<'_>> {
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| BulkSlot(self))
+    }
+}
+
+struct BulkSlot<'a>(&'a BulkBudget);
+
+impl Drop for BulkSlot<'_> {
+    fn drop(&mut self) {
+        self.0.used.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// The send buffer asked for a Unix-socket destination of a bulk direction (the kernel doubles
 /// it for its bookkeeping and caps it at `net.core.wmem_max`).
@@ -88,7 +130,9 @@ async fn one_way(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u
     };
     let flags = SpliceFFlags::SPLICE_F_MOVE | SpliceFFlags::SPLICE_F_NONBLOCK;
     let mut total = 0u64;
-    let mut grown = false;
+    // Decided at the first full fill: a bulk slot or none. A slot is held while the pipe exists,
+    // which goes (its pages freed) when this returns.
+    let mut bulk: Option<Option<BulkSlot<'static>>> = None;
     loop {
         let filled = when_ready(from, Ready::Read, |fd| {
             splice2(fd, None, &pipe_in, None, SPLICE_CHUNK, flags)
@@ -103,9 +147,12 @@ async fn one_way(from: &AsyncFd<OwnedFd>, to: &AsyncFd<OwnedFd>) -> io::Result<u
             }
             Err(e) => return Err(e),
         };
-        if n >= PIPE_ROOM && !grown {
-            grown = true;
-            grow_for_bulk(&pipe_in, to);
+        if n >= PIPE_ROOM && bulk.is_none() {
+            let slot = BULK_DIRECTIONS.take();
+            if slot.is_some() {
+                grow_for_bulk(&pipe_in, to);
+            }
+            bulk = Some(slot);
         }
         let mut left = n;
         while left > 0 {
@@ -311,5 +358,17 @@ mod tests {
                 assert_eq!(after, before, "a TCP send buffer was set");
             }
         }
+    }
+
+    #[test]
+    fn bulk_room_is_given_to_a_bounded_number_of_directions_and_comes_back() {
+        let budget = BulkBudget::new(2);
+        let first = budget.take().expect("first slot");
+        let second = budget.take().expect("second slot");
+        assert!(budget.take().is_none(), "a third slot past the limit");
+        drop(first);
+        let third = budget.take().expect("a slot given back is free again");
+        drop((second, third));
+        assert_eq!(budget.used.load(Ordering::Acquire), 0);
     }
 }

@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
 use tokio_util::codec::{Decoder as _, FramedRead, FramedWrite};
 
+mod support;
+use support::Lcg;
+
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 struct Point {
     X: i64,
@@ -164,19 +167,6 @@ fn sync_decode_all(bytes: &[u8]) -> (Vec<Holder>, Vec<Value>) {
     (typed, sync_decode_values(bytes))
 }
 
-/// Tiny deterministic generator for chunk sizes.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, max: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        1 + ((self.0 >> 33) as usize % max)
-    }
-}
-
 /// An `AsyncRead` that hands out its data in chunks of the sizes it is told, answering `Pending`
 /// before every other chunk, and then `Pending` forever (without waking) if `hang` is set.
 struct Chunked {
@@ -207,7 +197,7 @@ impl Chunked {
 
     fn random(data: Vec<u8>, seed: u64, max: usize) -> Self {
         let mut g = Lcg(seed);
-        Self::new(data, move || g.next(max))
+        Self::new(data, move || g.up_to(max))
     }
 }
 
@@ -651,42 +641,39 @@ fn buffered_decode_reads_exactly_the_values_whatever_the_buffer() {
     }
 }
 
-/// A buffered decode cancelled half way goes on where it stopped.
+/// Polls each decode once only, then drops it, until `want.len()` values came: a decode cancelled
+/// half way must go on where it stopped.
+fn decode_by_single_polls(
+    want: &[Holder],
+    mut poll_once: impl FnMut() -> Option<gob_codec::Result<Holder>>,
+) {
+    let mut got = Vec::new();
+    let mut polls = 0;
+    while got.len() < want.len() {
+        if let Some(r) = poll_once() {
+            got.push(r.unwrap());
+        }
+        polls += 1;
+        assert!(polls < 100_000);
+    }
+    assert_eq!(got, want);
+}
+
 #[test]
 fn buffered_decode_is_cancel_safe() {
     let bytes = stream();
     let (typed, _) = sync_decode_all(&bytes);
     let r = tokio::io::BufReader::with_capacity(7, Chunked::random(bytes, 5, 6));
     let mut dec = AsyncDecoder::new(r);
-    let mut got = Vec::new();
-    let mut polls = 0;
-    while got.len() < typed.len() {
-        if let Some(r) = dec.decode_buffered::<Holder>().now_or_never() {
-            got.push(r.unwrap());
-        }
-        polls += 1;
-        assert!(polls < 100_000);
-    }
-    assert_eq!(got, typed);
+    decode_by_single_polls(&typed, || dec.decode_buffered::<Holder>().now_or_never());
 }
 
-/// A decode cancelled half way goes on where it stopped.
 #[test]
 fn async_decoder_is_cancel_safe() {
     let bytes = stream();
     let (typed, _) = sync_decode_all(&bytes);
     let mut dec = AsyncDecoder::new(Chunked::random(bytes, 5, 6));
-    let mut got = Vec::new();
-    let mut polls = 0;
-    while got.len() < typed.len() {
-        // Poll each future once only, then drop it.
-        if let Some(r) = dec.decode::<Holder>().now_or_never() {
-            got.push(r.unwrap());
-        }
-        polls += 1;
-        assert!(polls < 100_000);
-    }
-    assert_eq!(got, typed);
+    decode_by_single_polls(&typed, || dec.decode::<Holder>().now_or_never());
 }
 
 #[test]

@@ -10,21 +10,11 @@ use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gob-dump");
 
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-fn golden(name: &str) -> PathBuf {
-    golden_dir().join(format!("{name}.gob"))
-}
+mod support;
+use support::{gob_files, golden, golden_dir, Lcg};
 
 fn golden_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(golden_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "gob"))
-        .collect();
-    files.sort();
+    let files = gob_files(&golden_dir());
     assert!(files.len() > 100, "golden vectors missing");
     files
 }
@@ -322,15 +312,9 @@ fn garbage_input_fails_with_one_line_naming_the_byte() {
     ];
     // Bytes flipped inside a valid stream.
     let base = std::fs::read(golden("struct_nested")).unwrap();
-    let mut seed = 12345u64;
+    let mut g = Lcg(12345);
     for _ in 0..20 {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let mut d = base.clone();
-        let i = (seed >> 33) as usize % d.len();
-        d[i] ^= (seed >> 20) as u8 | 1;
-        inputs.push(("flipped", d));
+        inputs.push(("flipped", g.flip_one_byte(&base).1));
     }
     for (what, data) in &inputs {
         for args in [&[][..], &["--json"][..], &["--reencode"][..]] {

@@ -4,14 +4,13 @@
 #![cfg(feature = "cli")]
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gob-dump");
 
-fn golden(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.gob"))
-}
+mod support;
+use support::{golden, Lcg};
 
 /// `gob-dump <flag> <golden name>`'s output, which must succeed.
 fn dump(flag: &str, name: &str) -> String {
@@ -313,7 +312,7 @@ fn types_of_hostile_streams_end_cleanly() {
         has(&String::from_utf8_lossy(&out.stdout), want);
     }
 
-    let mut seed = 7u64;
+    let mut g = Lcg(7);
     for name in [
         "iface_nested",
         "marshal_struct_fields_field",
@@ -322,12 +321,7 @@ fn types_of_hostile_streams_end_cleanly() {
     ] {
         let base = std::fs::read(golden(name)).unwrap();
         for _ in 0..40 {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let mut d = base.clone();
-            let i = (seed >> 33) as usize % d.len();
-            d[i] ^= (seed >> 20) as u8 | 1;
+            let (i, d) = g.flip_one_byte(&base);
             let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("flipped.gob");
             std::fs::write(&path, &d).unwrap();
             for flag in ["--rust", "--go"] {

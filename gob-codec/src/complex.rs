@@ -24,12 +24,22 @@ pub struct Complex {
 
 impl serde::Serialize for Complex {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTupleStruct;
-        let mut t = s.serialize_tuple_struct("complex128", COMPLEX_LEN)?;
-        t.serialize_field(&self.re)?;
-        t.serialize_field(&self.im)?;
-        t.end()
+        serialize_parts(s, "complex128", self.re, self.im)
     }
+}
+
+/// Both complex types as the marker tuple struct `name` of their two parts.
+fn serialize_parts<S: serde::Serializer>(
+    s: S,
+    name: &'static str,
+    re: f64,
+    im: f64,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeTupleStruct;
+    let mut t = s.serialize_tuple_struct(name, COMPLEX_LEN)?;
+    t.serialize_field(&re)?;
+    t.serialize_field(&im)?;
+    t.end()
 }
 
 impl<'de> serde::Deserialize<'de> for Complex {
@@ -79,11 +89,7 @@ pub struct Complex64 {
 
 impl serde::Serialize for Complex64 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeTupleStruct;
-        let mut t = s.serialize_tuple_struct("complex64", COMPLEX_LEN)?;
-        t.serialize_field(&f64::from(self.re))?;
-        t.serialize_field(&f64::from(self.im))?;
-        t.end()
+        serialize_parts(s, "complex64", self.re.into(), self.im.into())
     }
 }
 

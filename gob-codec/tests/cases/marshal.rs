@@ -4,7 +4,24 @@
 use std::collections::HashMap;
 
 use gob_codec::{GoMarshal, MarshalKind, Time};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
+
+/// Implements `Serialize` and `Deserialize` through `gob_codec::marshaled`.
+macro_rules! marshaled_serde {
+    ($t:ty) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                gob_codec::marshaled::serialize(self, s)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                gob_codec::marshaled::deserialize(d)
+            }
+        }
+    };
+}
+pub(crate) use marshaled_serde;
 
 /// Go's `Celsius`, a GobEncoder: the decimal text followed by `C` ("21C").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,17 +49,7 @@ impl GoMarshal for Celsius {
     }
 }
 
-impl Serialize for Celsius {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        gob_codec::marshaled::serialize(self, s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Celsius {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        gob_codec::marshaled::deserialize(d)
-    }
-}
+marshaled_serde!(Celsius);
 
 /// Go's `Version`, a BinaryMarshaler: two bytes, major and minor.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

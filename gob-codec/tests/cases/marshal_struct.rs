@@ -4,25 +4,10 @@
 use std::collections::HashMap;
 
 use gob_codec::{GoMarshal, GoStructFields, MarshalKind, Time};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
+use super::marshal::marshaled_serde;
 use super::types::{Person, Point};
-
-/// Implements `Serialize` and `Deserialize` through `gob_codec::marshaled`.
-macro_rules! marshaled_serde {
-    ($t:ty) => {
-        impl Serialize for $t {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                gob_codec::marshaled::serialize(self, s)
-            }
-        }
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                gob_codec::marshaled::deserialize(d)
-            }
-        }
-    };
-}
 
 /// Go's `Secret`, a GobEncoder whose bytes are its owner's name; its Go struct has the fields
 /// `Owner Person`, `Tags []string`, `Index map[string]Point` (and an unexported one).

@@ -9,7 +9,10 @@
 //! - (b) `value_reencode`: the stream decodes into [`Value`]s, and [`ValueEncoder`] writes them back
 //!   byte for byte, with every definition Go sent (also those no value uses) where Go sent it;
 //!   `value_relay` the same, each value written as soon as it is decoded;
-//! - (c) `typed_encode`: one [`Encoder`] writes the case's Rust values byte for byte as Go did.
+//! - (c) `typed_encode`: one [`Encoder`] writes the case's Rust values byte for byte as Go did;
+//! - (d) `typed_decode_into`: (a) with [`Decoder::decode_into`], each value into the last value
+//!   of its Rust type decoded before it (of any case, with other contents: fields the stream
+//!   leaves out must come back zero, longer vectors shrink), the cases forwards then backwards.
 //!
 //! Exceptions to (c), where the Rust bytes are instead decoded back and compared with the values
 //! (and must still differ from Go's, or the exception is stale). All are Skip65 cases: Go's type
@@ -160,6 +163,46 @@ fn typed_encode(case: &Case, data: &[u8]) -> Result<(), String> {
             decode_all(&got, &case.values).map_err(|e| format!("Rust bytes decoded back: {e}"))
         }
     }
+}
+
+/// (d) over every case, in `order`, with one set of places.
+fn decode_all_into(all: &[&Case], places: &mut cases::Places) -> Vec<String> {
+    let mut failed = Vec::new();
+    for case in all {
+        let data = match golden(case.name) {
+            Ok(d) => d,
+            Err(e) => {
+                failed.push(e);
+                continue;
+            }
+        };
+        for (v, values) in std::iter::once(&case.values).chain(&case.views).enumerate() {
+            let mut dec = Decoder::new(&data[..]);
+            for (i, value) in values.iter().enumerate() {
+                if let Err(e) = value.check_next_into(&mut dec, places) {
+                    failed.push(format!("case {} (view {v}) value {i}: {e}", case.name));
+                    break;
+                }
+            }
+        }
+    }
+    failed
+}
+
+#[test]
+fn typed_decode_into_reuses_places() {
+    let all = cases::cases();
+    let mut order: Vec<&Case> = all.iter().collect();
+    let mut places = cases::Places::new();
+    let mut failed = decode_all_into(&order, &mut places);
+    order.reverse();
+    failed.extend(decode_all_into(&order, &mut places));
+    assert!(
+        failed.is_empty(),
+        "(d) typed decode into used values: {} failures:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }
 
 /// Runs `check` on every case and reports all failures at once.

@@ -99,6 +99,30 @@ impl<T> ErrIsEof for Result<T, bool> {
     }
 }
 
+/// `a` then `b` on one stream, the second decoded with `decode_into` over the first as decoded:
+/// it must give what `decode` gives for `b` (whose own correctness the round trips check).
+fn decode_into_over<T>(a: &T, b: &T) -> Result<(), TestCaseError>
+where
+    T: Serialize + DeserializeOwned + std::fmt::Debug + PartialEq,
+{
+    let fail = |what: &str, e: gob_codec::Error| TestCaseError::fail(format!("{what}: {e}"));
+    let mut enc = Encoder::new(Vec::new());
+    enc.encode(a).map_err(|e| fail("encode a", e))?;
+    enc.encode(b).map_err(|e| fail("encode b", e))?;
+    let bytes = enc.into_inner();
+    let mut fresh = Decoder::new(&bytes[..]);
+    let mut place: T = fresh.decode().map_err(|e| fail("decode a", e))?;
+    let want: T = fresh.decode().map_err(|e| fail("decode b", e))?;
+    let mut dec = Decoder::new(&bytes[..]);
+    dec.decode_into(&mut place)
+        .map_err(|e| fail("decode_into a over a", e))?;
+    dec.decode_into(&mut place)
+        .map_err(|e| fail("decode_into b over a", e))?;
+    prop_assert_eq!(place, want);
+    prop_assert_eq!(dec.offset(), bytes.len() as u64);
+    Ok(())
+}
+
 /// Round trip where Go's result is `expected` (written by hand).
 fn check<T>(v: &T, expected: &T) -> Result<(), TestCaseError>
 where
@@ -651,6 +675,21 @@ proptest! {
     }
 
     #[test]
+    fn decode_into_equals_decode(
+        c in (collections(), collections()),
+        p in (ptrs(), ptrs()),
+        t in (tree(), tree()),
+        e in (event(), event()),
+        h in (holder(), holder()),
+    ) {
+        decode_into_over(&c.0, &c.1)?;
+        decode_into_over(&p.0, &p.1)?;
+        decode_into_over(&t.0, &t.1)?;
+        decode_into_over(&e.0, &e.1)?;
+        decode_into_over(&h.0, &h.1)?;
+    }
+
+    #[test]
     fn pointers_roundtrip(v in ptrs()) {
         check(&v, &expected_ptrs(&v))?;
     }
@@ -979,4 +1018,42 @@ fn complex64_parts_must_fit_a_float32() {
         .unwrap()
         .re
         .is_infinite());
+}
+
+/// With the derive's in-place deserializers, a used value's buffers are written over, not
+/// replaced: the `Vec` and the `String`s keep their allocations when the next value fits.
+#[test]
+fn decode_into_keeps_buffers() {
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Batch {
+        Stream: i64,
+        Lines: Vec<String>,
+        Data: Vec<u8>,
+    }
+    let long = Batch {
+        Stream: 1,
+        Lines: vec!["a long first line".into(), "a long second line".into()],
+        Data: vec![7; 64],
+    };
+    let short = Batch {
+        Stream: 2,
+        Lines: vec!["short".into()],
+        Data: vec![1, 2, 3],
+    };
+    let mut enc = Encoder::new(Vec::new());
+    enc.encode(&long).unwrap();
+    enc.encode(&short).unwrap();
+    let bytes = enc.into_inner();
+    let mut dec = Decoder::new(&bytes[..]);
+    let mut place: Batch = dec.decode().unwrap();
+    let (lines, line0, data) = (
+        place.Lines.as_ptr(),
+        place.Lines[0].as_ptr(),
+        place.Data.as_ptr(),
+    );
+    dec.decode_into(&mut place).unwrap();
+    assert_eq!(place, short);
+    assert_eq!(place.Lines.as_ptr(), lines, "the Vec<String> was replaced");
+    assert_eq!(place.Lines[0].as_ptr(), line0, "the String was replaced");
+    assert_eq!(place.Data.as_ptr(), data, "the Vec<u8> was replaced");
 }

@@ -10,7 +10,7 @@ mod zero;
 
 use std::io::Read;
 
-use serde::de::DeserializeOwned;
+use serde::de::{Deserialize, DeserializeOwned};
 
 use crate::error::{Error, Result};
 use crate::stream::{Input, Limits, ReadSource, ReadState, SliceSource};
@@ -67,6 +67,43 @@ impl<R: Read> Decoder<R> {
     /// true.
     pub fn decode<T: DeserializeOwned>(&mut self) -> Result<T> {
         self.state.decode(&mut self.src, decode_root::<T>)
+    }
+
+    /// Decodes the next value into `place`, reusing what it holds: a `Vec`'s elements and
+    /// capacity, a `String`'s buffer. A loop that reads many values of one type then allocates
+    /// only when a value is larger than any before it.
+    ///
+    /// `place` ends up equal to what [`Decoder::decode`] would return: a field that the stream
+    /// leaves out (gob omits zero values) is set to zero, unlike Go's `Decode` into a used value,
+    /// which keeps the old field.
+    ///
+    /// The reuse comes from serde's `Deserialize::deserialize_in_place`, which the derive writes
+    /// only with `serde_derive`'s `deserialize_in_place` feature; without it (or for a type that
+    /// implements `Deserialize` by hand) this is `*place = decode()?`, equally correct. After an
+    /// error `place` may hold part of the new value; the decoder is positioned as after a failed
+    /// [`Decoder::decode`].
+    ///
+    /// ```
+    /// # use gob_codec::{Decoder, Encoder};
+    /// let mut enc = Encoder::new(Vec::new());
+    /// enc.encode(&vec!["a long first line".to_string()]).unwrap();
+    /// enc.encode(&vec!["short".to_string(), "two".to_string()]).unwrap();
+    /// let stream = enc.into_inner();
+    ///
+    /// let mut dec = Decoder::new(&stream[..]);
+    /// let mut lines: Vec<String> = Vec::new();
+    /// dec.decode_into(&mut lines).unwrap();
+    /// assert_eq!(lines, ["a long first line"]);
+    /// dec.decode_into(&mut lines).unwrap();
+    /// assert_eq!(lines, ["short", "two"]);
+    /// ```
+    pub fn decode_into<T>(&mut self, place: &mut T) -> Result<()>
+    where
+        T: for<'de> Deserialize<'de>,
+    {
+        self.state.decode(&mut self.src, |inp, id| {
+            T::deserialize_in_place(ValueDe { inp, id, top: true }, place)
+        })
     }
 
     /// Decodes the next value with `decode` (typed, or into a `Value`: see `value::de`).

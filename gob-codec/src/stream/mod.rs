@@ -127,7 +127,7 @@ impl ReadState {
     pub(crate) fn decode<T>(
         &mut self,
         src: &mut dyn MessageSource,
-        decode: DecodeFn<T>,
+        decode: impl FnOnce(&mut Input<'_>, TypeId) -> Result<T>,
     ) -> Result<T> {
         let start = next_value(src, self)?;
         decode_value_at(src, self, start, decode)
@@ -189,7 +189,7 @@ pub(crate) fn decode_value_at<T>(
     src: &mut dyn MessageSource,
     st: &mut ReadState,
     start: ValueStart,
-    decode: DecodeFn<T>,
+    decode: impl FnOnce(&mut Input<'_>, TypeId) -> Result<T>,
 ) -> Result<T> {
     let mut inp = st.input(src, start.pos, start.base);
     if !start.is_struct {

@@ -17,6 +17,8 @@ mod table_basic;
 mod table_iface;
 mod table_struct;
 
+use std::any::{Any, TypeId as RustType};
+use std::collections::hash_map::{Entry, HashMap};
 use std::fmt::Debug;
 
 use gob_codec::{Decoder, Encoder, EncoderOptions, TypeId};
@@ -29,7 +31,14 @@ pub trait CaseValue {
     fn encode(&self, enc: &mut Encoder<Vec<u8>>) -> gob_codec::Result<()>;
     /// Decodes the next value of the stream into the value's Rust type and compares.
     fn check_next(&self, dec: &mut Decoder<&[u8]>) -> Result<(), String>;
+    /// As `check_next`, but with `Decoder::decode_into` into the value of the same Rust type that
+    /// an earlier check left in `places` (another value, often of another case), if there is one;
+    /// the result stays there for the next check.
+    fn check_next_into(&self, dec: &mut Decoder<&[u8]>, places: &mut Places) -> Result<(), String>;
 }
+
+/// The last value decoded of each Rust type, for `CaseValue::check_next_into`.
+pub type Places = HashMap<RustType, Box<dyn Any>>;
 
 /// A value with the equality it is checked with.
 pub struct Val<T> {
@@ -39,7 +48,7 @@ pub struct Val<T> {
 
 impl<T> CaseValue for Val<T>
 where
-    T: Serialize + DeserializeOwned + Debug,
+    T: Serialize + DeserializeOwned + Debug + 'static,
 {
     fn encode(&self, enc: &mut Encoder<Vec<u8>>) -> gob_codec::Result<()> {
         enc.encode(&self.value)
@@ -49,7 +58,34 @@ where
         let got: T = dec
             .decode()
             .map_err(|e| format!("decoding {}: {e}", std::any::type_name::<T>()))?;
-        if (self.eq)(&got, &self.value) {
+        self.compare(&got)
+    }
+
+    fn check_next_into(&self, dec: &mut Decoder<&[u8]>, places: &mut Places) -> Result<(), String> {
+        let name = std::any::type_name::<T>();
+        let wrong = || format!("the place for {name} holds another type");
+        let got = match places.entry(RustType::of::<T>()) {
+            Entry::Occupied(e) => {
+                let place = e.into_mut().downcast_mut::<T>().ok_or_else(wrong)?;
+                let before = format!("{place:?}");
+                dec.decode_into(place)
+                    .map_err(|e| format!("decoding {name} into {before}: {e}"))?;
+                place
+            }
+            Entry::Vacant(e) => {
+                let fresh: T = dec.decode().map_err(|e| format!("decoding {name}: {e}"))?;
+                e.insert(Box::new(fresh))
+                    .downcast_mut::<T>()
+                    .ok_or_else(wrong)?
+            }
+        };
+        self.compare(got)
+    }
+}
+
+impl<T: Debug> Val<T> {
+    fn compare(&self, got: &T) -> Result<(), String> {
+        if (self.eq)(got, &self.value) {
             Ok(())
         } else {
             Err(format!("got  {got:?}\n\twant {:?}", self.value))

@@ -50,7 +50,8 @@ awk -v rust="$out/rust.txt" '
   /^Benchmark/ {
     n = $1; sub(/-[0-9]+$/, "", n); sub(/^Benchmark/, "", n)
     mode = "fresh"; if (n ~ /^Steady/) { mode = "steady"; sub(/^Steady/, "", n) }
-    op = (n ~ /^Encode/) ? "encode" : "decode"; sub(/^(Encode|Decode)/, "", n)
+    op = (n ~ /^Encode/) ? "encode" : (n ~ /^DecodeInto/) ? "decode_into" : "decode"
+    sub(/^(Encode|DecodeInto|Decode)/, "", n)
     key = n "/" mode "_" op
     if (!(key in g)) order[++count] = key
     if (!(key in g) || $3 < g[key]) g[key] = $3
@@ -59,7 +60,7 @@ awk -v rust="$out/rust.txt" '
     for (i = 1; i <= count; i++) {
       key = order[i]
       if (!(key in r) || r[key] <= 0) continue
-      printf "%-28s go %9.0f ns   rust %9.0f ns   go/rust %6.2f", key, g[key], r[key], g[key] / r[key]
+      printf "%-32s go %9.0f ns   rust %9.0f ns   go/rust %6.2f", key, g[key], r[key], g[key] / r[key]
       if (key in p && p[key] > 0) printf "   gob0.1 %9.0f ns   go/gob0.1 %6.2f   gob0.1/rust %6.2f\n", p[key], g[key] / p[key], p[key] / r[key]
       else printf "   gob0.1         -\n"
     }

@@ -9,6 +9,8 @@
 //! `fresh`: a new encoder (or decoder) per iteration, so type definitions are included, exactly as
 //! the Go benchmarks `BenchmarkEncode*`/`BenchmarkDecode*`. `steady`: one stream, definitions already
 //! sent, one value per iteration (`BenchmarkSteady*`), which is what a long-lived connection sees.
+//! `steady_decode_into`: the same, each value decoded into the one before it
+//! (`Decoder::decode_into`), as Go's `BenchmarkSteadyDecodeInto*` decodes into one reused value.
 //!
 //! `peer_*`: the same with the crates.io `gob` 0.1 crate, on mirror types with `#[serde(default)]`
 //! (`tests/gob_peer/mirror.rs`), through its fastest paths: fresh, a new `StreamSerializer` per
@@ -155,6 +157,21 @@ where
             out
         })
     });
+    let mut dec = Decoder::new(&many[..]);
+    let mut left = n;
+    let mut place: T = dec.decode().expect("decode");
+    left -= 1;
+    g.bench_function("steady_decode_into", |b| {
+        b.iter(|| {
+            if left == 0 {
+                dec = Decoder::new(&many[..]);
+                left = n;
+            }
+            left -= 1;
+            dec.decode_into(&mut place).expect("decode");
+        })
+    });
+    assert_eq!(place, v, "decode_into");
     match peer {
         Peer::Mirror(p) => bench_peer(&mut g, name, p, &go, source, &many, n),
         Peer::Unsupported(why) => {

@@ -180,6 +180,41 @@ func benchSteadyDecode[T any](b *testing.B, v T) {
 	}
 }
 
+// benchSteadyDecodeInto is benchSteadyDecode with every value decoded into
+// the same variable, as a loop over a long stream would: Go reuses a slice's
+// backing array when it is large enough (strings are new every time). The
+// Rust benchmark's "steady_decode_into" does the same with decode_into.
+func benchSteadyDecodeInto[T any](b *testing.B, v T) {
+	b.Helper()
+	const n = 1 << 12
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	for i := 0; i < n; i++ {
+		if err := enc.Encode(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stream := buf.Bytes()
+	var r bytes.Reader
+	r.Reset(stream)
+	dec := gob.NewDecoder(&r)
+	left := n
+	out := new(T)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if left == 0 {
+			r.Reset(stream)
+			dec = gob.NewDecoder(&r)
+			left = n
+		}
+		left--
+		if err := dec.Decode(out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkSteadyEncodeProxyRequest(b *testing.B) { benchSteadyEncode(b, ProxyRequestMessage()) }
 func BenchmarkSteadyDecodeProxyRequest(b *testing.B) { benchSteadyDecode(b, ProxyRequestMessage()) }
 func BenchmarkSteadyEncodeLog(b *testing.B)          { benchSteadyEncode(b, LogMessage()) }
@@ -188,3 +223,14 @@ func BenchmarkSteadyEncodeLaunchOutput(b *testing.B) { benchSteadyEncode(b, Laun
 func BenchmarkSteadyDecodeLaunchOutput(b *testing.B) { benchSteadyDecode(b, LaunchOutputMessage()) }
 func BenchmarkSteadyEncodeRunResponse(b *testing.B)  { benchSteadyEncode(b, RunResponseMessage()) }
 func BenchmarkSteadyDecodeRunResponse(b *testing.B)  { benchSteadyDecode(b, RunResponseMessage()) }
+
+func BenchmarkSteadyDecodeIntoProxyRequest(b *testing.B) {
+	benchSteadyDecodeInto(b, ProxyRequestMessage())
+}
+func BenchmarkSteadyDecodeIntoLog(b *testing.B) { benchSteadyDecodeInto(b, LogMessage()) }
+func BenchmarkSteadyDecodeIntoLaunchOutput(b *testing.B) {
+	benchSteadyDecodeInto(b, LaunchOutputMessage())
+}
+func BenchmarkSteadyDecodeIntoRunResponse(b *testing.B) {
+	benchSteadyDecodeInto(b, RunResponseMessage())
+}

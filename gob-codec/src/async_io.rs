@@ -35,12 +35,12 @@ use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt,
 };
 
-use crate::de::decode_root;
+use crate::de::{decode_root, decode_root_into};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ser::{Encoder, EncoderOptions};
 use crate::stream::buffered::{Step, StreamState};
-use crate::stream::{DecodeFn, Limits};
-use crate::types::TypeTable;
+use crate::stream::{Input, Limits};
+use crate::types::{TypeId, TypeTable};
 use crate::value::Value;
 
 /// Largest single read; a message body is read in pieces of at most this size.
@@ -87,9 +87,26 @@ impl<R: AsyncRead + Unpin> AsyncDecoder<R> {
         self.next(crate::value::de::decode).await
     }
 
-    async fn next<T>(&mut self, decode: DecodeFn<T>) -> Result<T> {
+    /// Decodes the next value into `place`, reusing its strings and vectors, as
+    /// [`crate::Decoder::decode_into`] does (and skipping a value that does not decode, as
+    /// [`AsyncDecoder::decode`] does). If the call fails or is cancelled, `place` may hold part of
+    /// a value.
+    pub async fn decode_into<T>(&mut self, place: &mut T) -> Result<()>
+    where
+        T: for<'de> Deserialize<'de>,
+    {
+        self.next(|inp: &mut Input<'_>, id| decode_root_into(inp, id, &mut *place))
+            .await
+    }
+
+    /// Runs `decode` on the next value once all its bytes are here; it may also run on a value
+    /// cut short (its result is then dropped and it runs again when more bytes arrive).
+    async fn next<T>(
+        &mut self,
+        mut decode: impl FnMut(&mut Input<'_>, TypeId) -> Result<T>,
+    ) -> Result<T> {
         loop {
-            let need = match self.state.step(&self.pending, decode)? {
+            let need = match self.state.step(&self.pending, &mut decode)? {
                 Step::Value(v, used) => {
                     self.pending.drain(..used);
                     return Ok(v);
@@ -159,7 +176,19 @@ impl<R: AsyncBufRead + Unpin> AsyncDecoder<R> {
         self.next_buffered(crate::value::de::decode).await
     }
 
-    async fn next_buffered<T>(&mut self, decode: DecodeFn<T>) -> Result<T> {
+    /// [`AsyncDecoder::decode_into`] over a buffered reader, as [`AsyncDecoder::decode_buffered`].
+    pub async fn decode_into_buffered<T>(&mut self, place: &mut T) -> Result<()>
+    where
+        T: for<'de> Deserialize<'de>,
+    {
+        self.next_buffered(|inp: &mut Input<'_>, id| decode_root_into(inp, id, &mut *place))
+            .await
+    }
+
+    async fn next_buffered<T>(
+        &mut self,
+        mut decode: impl FnMut(&mut Input<'_>, TypeId) -> Result<T>,
+    ) -> Result<T> {
         if self.pending.is_empty() {
             let offset = self.state.offset;
             let buf = self
@@ -171,7 +200,7 @@ impl<R: AsyncBufRead + Unpin> AsyncDecoder<R> {
                 return Err(Error::new(ErrorKind::Eof).at(offset));
             }
             let n = buf.len();
-            match self.state.step(buf, decode)? {
+            match self.state.step(buf, &mut decode)? {
                 Step::Value(v, used) => {
                     self.r.consume(used);
                     return Ok(v);

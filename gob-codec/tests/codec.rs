@@ -641,6 +641,71 @@ fn buffered_decode_reads_exactly_the_values_whatever_the_buffer() {
     }
 }
 
+/// `decode_into` and `decode_into_buffered` give every value that `decode` gives, each decoded into
+/// the value before it, however the bytes arrive: a value cut short is decoded again, into the
+/// same place, when the rest is there.
+#[test]
+fn async_decode_into_matches_decode_whatever_the_chunks() {
+    let bytes = stream();
+    let (typed, _) = sync_decode_all(&bytes);
+    let rt = rt();
+    for seed in 0..5u64 {
+        rt.block_on(async {
+            let mut place = Holder {
+                Value: Some(Any::Polygon(tri())),
+            };
+            let mut dec = AsyncDecoder::new(Chunked::random(bytes.clone(), seed, 40));
+            for (i, want) in typed.iter().enumerate() {
+                dec.decode_into(&mut place).await.unwrap();
+                assert_eq!(&place, want, "seed {seed} value {i}");
+            }
+            assert!(dec.decode_into(&mut place).await.unwrap_err().is_eof());
+            for capacity in [1usize, 5, 8192] {
+                let r = tokio::io::BufReader::with_capacity(
+                    capacity,
+                    Chunked::random(bytes.clone(), seed, 40),
+                );
+                let mut dec = AsyncDecoder::new(r);
+                for (i, want) in typed.iter().enumerate() {
+                    dec.decode_into_buffered(&mut place).await.unwrap();
+                    assert_eq!(&place, want, "capacity {capacity} seed {seed} value {i}");
+                }
+                assert_eq!(dec.offset(), bytes.len() as u64);
+            }
+        });
+    }
+    // Structs, written over in place (the holders above are enums, which serde replaces): a byte at
+    // a time, so most attempts run short part way through a value.
+    let polygons = [
+        Polygon {
+            Name: "a longer name".into(),
+            Points: vec![Point { X: 3, Y: 4 }; 5],
+        },
+        tri(),
+        Polygon {
+            Name: String::new(),
+            Points: vec![],
+        },
+        Polygon {
+            Name: "one".into(),
+            Points: vec![Point { X: -1, Y: 0 }],
+        },
+    ];
+    let mut enc = Encoder::new(Vec::new());
+    for p in &polygons {
+        enc.encode(p).unwrap();
+    }
+    let bytes = enc.into_inner();
+    rt.block_on(async {
+        let mut dec = AsyncDecoder::new(Chunked::bytewise(bytes.clone()));
+        let mut place = tri();
+        for want in &polygons {
+            dec.decode_into(&mut place).await.unwrap();
+            assert_eq!(&place, want);
+        }
+    });
+}
+
 /// Polls each decode once only, then drops it, until `want.len()` values came: a decode cancelled
 /// half way must go on where it stopped.
 fn decode_by_single_polls(

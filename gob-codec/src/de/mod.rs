@@ -22,6 +22,14 @@ pub(crate) fn decode_root<T: DeserializeOwned>(inp: &mut Input<'_>, id: TypeId) 
     T::deserialize(ValueDe { inp, id, top: true })
 }
 
+/// Decodes a top-level value of wire type `id` into `place`, reusing what it holds.
+pub(crate) fn decode_root_into<T>(inp: &mut Input<'_>, id: TypeId, place: &mut T) -> Result<()>
+where
+    T: for<'de> Deserialize<'de>,
+{
+    T::deserialize_in_place(ValueDe { inp, id, top: true }, place)
+}
+
 /// Reads a stream of gob values from `R`, keeping the stream's type definitions, as Go's `gob.Decoder`.
 ///
 /// It reads exactly the messages of each value and nothing after them, so a connection can go on with
@@ -101,9 +109,8 @@ impl<R: Read> Decoder<R> {
     where
         T: for<'de> Deserialize<'de>,
     {
-        self.state.decode(&mut self.src, |inp, id| {
-            T::deserialize_in_place(ValueDe { inp, id, top: true }, place)
-        })
+        self.state
+            .decode(&mut self.src, |inp, id| decode_root_into(inp, id, place))
     }
 
     /// Decodes the next value with `decode` (typed, or into a `Value`: see `value::de`).

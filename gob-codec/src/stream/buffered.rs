@@ -4,9 +4,9 @@
 
 use super::message::Message;
 use super::source::BufSource;
-use super::{decode_value_at, next_value, DecodeFn, Limits, ReadState};
+use super::{decode_value_at, next_value, Input, Limits, ReadState};
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::TypeTable;
+use crate::types::{TypeId, TypeTable};
 use crate::wire::{self, Prefix};
 
 /// Keep at most this much scratch space between values; a larger message's buffer is given back.
@@ -34,7 +34,7 @@ fn decode_buffered<T>(
     data: &[u8],
     base: u64,
     read: &mut ReadState,
-    decode: DecodeFn<T>,
+    decode: impl FnOnce(&mut Input<'_>, TypeId) -> Result<T>,
 ) -> Buffered<T> {
     // A value that is cut short may already have defined types (those sent in front of it, or
     // inside it before an interface value); the retry must define them again from the same bytes,
@@ -117,7 +117,11 @@ impl StreamState {
     /// Looks at the buffered bytes `data` (starting at the next value): decodes a value if all its
     /// messages are there, else says how many bytes complete the next message. A bad or over-limit
     /// length prefix is an error as soon as it is buffered, unless a value before it is complete.
-    pub(crate) fn step<T>(&mut self, data: &[u8], decode: DecodeFn<T>) -> Result<Step<T>> {
+    pub(crate) fn step<T>(
+        &mut self,
+        data: &[u8],
+        decode: impl FnOnce(&mut Input<'_>, TypeId) -> Result<T>,
+    ) -> Result<Step<T>> {
         // Decode only when a whole message arrived after the ones the last attempt ran short with:
         // definitions are parsed again from the start each time, so this bounds the work by the
         // number of messages, and it looks at one message header per call, not at all that is

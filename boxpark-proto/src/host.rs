@@ -139,12 +139,33 @@ impl<R: AsyncRead + Unpin> LaunchReader<R> {
         if self.exit_code.is_some() {
             return Ok(None);
         }
-        match self.dec.decode::<LaunchOutput>().await {
+        let read = self.dec.decode::<LaunchOutput>().await;
+        self.batch_read(read).map(Some)
+    }
+
+    /// As [`LaunchReader::next`], into `batch`: its lines' buffers are reused, so reading a long
+    /// output allocates only for lines longer than those before. `Ok(false)` after the final
+    /// batch (and `batch` is left as it was); after an error `batch` may hold part of a batch.
+    pub async fn next_into(&mut self, batch: &mut LaunchOutput) -> Result<bool, Error> {
+        if self.exit_code.is_some() {
+            return Ok(false);
+        }
+        let read = self.dec.decode_into(batch).await.map(|()| &*batch);
+        self.batch_read(read).map(|_| true)
+    }
+
+    /// Notes the exit code of a batch just read, or says what went wrong.
+    fn batch_read<B: std::borrow::Borrow<LaunchOutput>>(
+        &mut self,
+        read: Result<B, gob_codec::Error>,
+    ) -> Result<B, Error> {
+        match read {
             Ok(out) => {
-                if out.Exited {
-                    self.exit_code = Some(out.ExitCode);
+                let batch = out.borrow();
+                if batch.Exited {
+                    self.exit_code = Some(batch.ExitCode);
                 }
-                Ok(Some(out))
+                Ok(out)
             }
             Err(e) if e.is_eof() => Err(Error::Protocol(
                 "the launch stream ended before the process exited".into(),

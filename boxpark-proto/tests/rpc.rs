@@ -887,6 +887,22 @@ async fn launch_reader_reads_until_exited() {
     assert_eq!(reader.exit_code(), Some(3));
     assert!(reader.next().await.unwrap().is_none());
 
+    // The same into one batch, which keeps its buffers.
+    let (a, b) = pair();
+    let mut enc = AsyncEncoder::new(a);
+    for b in &batches {
+        enc.encode(b).await.unwrap();
+    }
+    let mut reader = LaunchReader::new(b);
+    let mut batch = LaunchOutput::default();
+    for b in &batches {
+        assert!(reader.next_into(&mut batch).await.unwrap());
+        assert_eq!(&batch, b);
+    }
+    assert_eq!(reader.exit_code(), Some(3));
+    assert!(!reader.next_into(&mut batch).await.unwrap());
+    assert_eq!(batch, batches[2]);
+
     // A stream that ends before Exited.
     let (a, b) = pair();
     let mut enc = AsyncEncoder::new(a);
@@ -895,6 +911,14 @@ async fn launch_reader_reads_until_exited() {
     let mut reader = LaunchReader::new(b);
     reader.next().await.unwrap().unwrap();
     assert!(matches!(reader.next().await, Err(Error::Protocol(_))));
+    let (a, b) = pair();
+    let mut enc = AsyncEncoder::new(a);
+    enc.encode(&batches[0]).await.unwrap();
+    drop(enc);
+    let mut reader = LaunchReader::new(b);
+    assert!(reader.next_into(&mut batch).await.unwrap());
+    let end = reader.next_into(&mut batch).await;
+    assert!(matches!(end, Err(Error::Protocol(_))), "{end:?}");
 }
 
 #[tokio::test]

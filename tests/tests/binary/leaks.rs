@@ -8,6 +8,7 @@ use boxpark_e2e::system::{children, fd_count};
 use boxpark_e2e::{proxy_req, within, GuestProcess};
 use boxpark_proto::api::RunRequest;
 use boxpark_proto::host::LaunchReader;
+use boxpark_proto::proxy::LaunchOutput;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,10 +65,11 @@ async fn no_descriptor_or_process_leaks() {
         let mut launch = proxy_req("launch", "sh");
         launch.Args = vec!["-c".into(), "echo out; echo err >&2".into()];
         let mut reader = LaunchReader::new(BufReader::new(g.proxy(&launch).await));
-        while within("launch output", reader.next())
+        // Into one batch, as a host reading a long output would.
+        let mut batch = LaunchOutput::default();
+        while within("launch output", reader.next_into(&mut batch))
             .await
             .expect("launch")
-            .is_some()
         {}
         assert_eq!(reader.exit_code(), Some(0));
 

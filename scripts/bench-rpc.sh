@@ -2,7 +2,9 @@
 # Runs the boxpark-proto rpc criterion benchmark (Rust client and server) and Go's net/rpc benchmark
 # (interop-go/rpcbench: Go client and server) in the same run: Test.Echo(EchoArgs{S: "hello", N: 42})
 # over a Unix socket, one call at a time and 16 callers sharing one client. Prints Go time / Rust
-# time per call for each (above 1 means Rust is faster).
+# time per call for each (above 1 means Rust is faster): `rpc/` on a multi-thread tokio runtime
+# against Go with all cores (-cpu N), `rpc_one_thread/` on a current-thread runtime against Go on
+# one thread (-cpu 1).
 # Usage: scripts/bench-rpc.sh [quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,8 @@ if ! cargo bench -q -p boxpark-proto --bench rpc -- --warm-up-time 1 --measureme
   exit 1
 fi
 grep -E '^test ' "$out/rust.raw" >"$out/rust.txt" || true
-(cd interop-go && go test -run '^$' -bench . -benchtime "$bt" ./rpcbench) >"$out/go.txt"
+cpus=$(nproc)
+(cd interop-go && go test -run '^$' -bench . -benchtime "$bt" -cpu "1,$cpus" ./rpcbench) >"$out/go.txt"
 awk -v rust="$out/rust.txt" '
   BEGIN {
     # criterion --output-format bencher: "test rpc/sequential_echo ... bench:   21,640 ns/iter (+/- 12)"
@@ -30,11 +33,13 @@ awk -v rust="$out/rust.txt" '
     id["Concurrent16Echo"] = "rpc/concurrent16_echo"
   }
   /^Benchmark/ {
-    n = $1; sub(/-[0-9]+$/, "", n); sub(/^Benchmark/, "", n)
+    # go test names a result -N for N cores, and leaves the suffix out for -cpu 1.
+    n = $1; one = (n !~ /-[0-9]+$/); sub(/-[0-9]+$/, "", n); sub(/^Benchmark/, "", n)
     key = id[n]
     if (key == "") next
+    if (one) sub(/^rpc\//, "rpc_one_thread/", key)
     seen++
-    if (key in r && r[key] > 0) printf "%-24s go %9.0f ns   rust %9.0f ns   go/rust %6.2f\n", key, $3, r[key], $3 / r[key]
-    else printf "%-24s go %9.0f ns   rust (missing from the criterion output)\n", key, $3
+    if (key in r && r[key] > 0) printf "%-36s go %9.0f ns   rust %9.0f ns   go/rust %6.2f\n", key, $3, r[key], $3 / r[key]
+    else printf "%-36s go %9.0f ns   rust (missing from the criterion output)\n", key, $3
   }
   END { if (!seen) { print "bench-rpc: no Go benchmark results" > "/dev/stderr"; exit 1 } }' "$out/go.txt"

@@ -1,4 +1,5 @@
-//! `rpc::Client` against `rpc::Server` over a Unix socket pair, on a multi-thread tokio runtime.
+//! `rpc::Client` against `rpc::Server` over a Unix socket pair, on a multi-thread tokio runtime
+//! (group `rpc`) and on a current-thread one (group `rpc_one_thread`).
 //!
 //! The Go side (`interop-go/rpcbench`) measures the same with Go's `net/rpc` over a Unix socket,
 //! so both report the same quantity:
@@ -11,7 +12,9 @@
 //!   call at 16 calls in flight (the inverse of throughput), not the latency of one call.
 //!
 //! The connection, client and server are set up once, outside the measurement; the calls run in
-//! runtime tasks (as in a program), not on the benchmark's own thread.
+//! runtime tasks (as in a program), not on the benchmark's own thread. Go's counterparts are
+//! `go test -cpu N` (group `rpc`, N the machine's cores) and `-cpu 1` (`rpc_one_thread`: client
+//! and server goroutines on one thread, as the current-thread runtime runs their tasks).
 //!
 //! ```text
 //! cargo bench -p boxpark-proto --bench rpc
@@ -62,15 +65,24 @@ fn setup(rt: &Runtime) -> Client {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => panic!("runtime: {e}"),
-    };
-    let client = setup(&rt);
-    let mut group = c.benchmark_group("rpc");
+    let runtimes = [
+        ("rpc", tokio::runtime::Builder::new_multi_thread()),
+        (
+            "rpc_one_thread",
+            tokio::runtime::Builder::new_current_thread(),
+        ),
+    ];
+    for (name, mut builder) in runtimes {
+        match builder.enable_all().build() {
+            Ok(rt) => bench_on(c, name, &rt),
+            Err(e) => panic!("runtime: {e}"),
+        }
+    }
+}
+
+fn bench_on(c: &mut Criterion, name: &str, rt: &Runtime) {
+    let client = setup(rt);
+    let mut group = c.benchmark_group(name);
     group.measurement_time(Duration::from_secs(5));
 
     group.bench_function("sequential_echo", |b| {

@@ -144,7 +144,8 @@ impl<R: AsyncRead + Unpin> LaunchReader<R> {
     }
 
     /// As [`LaunchReader::next`], into `batch`: its lines' buffers are reused, so reading a long
-    /// output allocates only for lines longer than those before. `Ok(false)` after the final
+    /// output allocates only for lines longer than those before (and `batch` keeps the capacity of
+    /// the largest batch read, until it is dropped or replaced). `Ok(false)` after the final
     /// batch (and `batch` is left as it was); after an error `batch` may hold part of a batch.
     pub async fn next_into(&mut self, batch: &mut LaunchOutput) -> Result<bool, Error> {
         if self.exit_code.is_some() {

@@ -79,7 +79,8 @@ impl<R: Read> Decoder<R> {
 
     /// Decodes the next value into `place`, reusing what it holds: a `Vec`'s elements and
     /// capacity, a `String`'s buffer. A loop that reads many values of one type then allocates
-    /// only when a value is larger than any before it.
+    /// only when a value is larger than any before it (and `place` keeps the capacity of the
+    /// largest one: replace it to give that memory back).
     ///
     /// `place` ends up equal to what [`Decoder::decode`] would return: a field that the stream
     /// leaves out (gob omits zero values) is set to zero, unlike Go's `Decode` into a used value,

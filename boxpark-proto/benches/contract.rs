@@ -95,6 +95,36 @@ fn go_stream(name: &str) -> Option<Vec<u8>> {
     Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 
+/// A decoder over a stream of `n` values that starts again at the stream's beginning when they
+/// are used up, so that a benchmark can decode any number of values in steady state.
+struct Replay<'a> {
+    stream: &'a [u8],
+    n: usize,
+    left: usize,
+    dec: Decoder<&'a [u8]>,
+}
+
+impl<'a> Replay<'a> {
+    fn new(stream: &'a [u8], n: usize) -> Self {
+        Replay {
+            stream,
+            n,
+            left: n,
+            dec: Decoder::new(stream),
+        }
+    }
+
+    /// The decoder, positioned at a value.
+    fn next(&mut self) -> &mut Decoder<&'a [u8]> {
+        if self.left == 0 {
+            self.dec = Decoder::new(self.stream);
+            self.left = self.n;
+        }
+        self.left -= 1;
+        &mut self.dec
+    }
+}
+
 /// The peer's part of a message: its mirror value, or why it has none.
 enum Peer<P> {
     Mirror(P),
@@ -144,32 +174,17 @@ where
     });
     let n = 1 << 12;
     let many = stream(&v, n);
-    let mut dec = Decoder::new(&many[..]);
-    let mut left = n;
+    let mut values = Replay::new(&many, n);
     g.bench_function("steady_decode", |b| {
         b.iter(|| {
-            if left == 0 {
-                dec = Decoder::new(&many[..]);
-                left = n;
-            }
-            left -= 1;
-            let out: T = dec.decode().expect("decode");
+            let out: T = values.next().decode().expect("decode");
             out
         })
     });
-    let mut dec = Decoder::new(&many[..]);
-    let mut left = n;
-    let mut place: T = dec.decode().expect("decode");
-    left -= 1;
+    let mut values = Replay::new(&many, n);
+    let mut place: T = values.next().decode().expect("decode");
     g.bench_function("steady_decode_into", |b| {
-        b.iter(|| {
-            if left == 0 {
-                dec = Decoder::new(&many[..]);
-                left = n;
-            }
-            left -= 1;
-            dec.decode_into(&mut place).expect("decode");
-        })
+        b.iter(|| values.next().decode_into(&mut place).expect("decode"))
     });
     assert_eq!(place, v, "decode_into");
     match peer {

@@ -148,43 +148,17 @@ func benchSteadyEncode(b *testing.B, v any) {
 }
 
 // benchSteadyDecode decodes from a stream of 4096 values, starting a new
-// decoder over it when it runs out (the Rust benchmark does the same).
-func benchSteadyDecode[T any](b *testing.B, v T) {
-	b.Helper()
-	const n = 1 << 12
-	var buf bytes.Buffer
-	enc := gob.NewEncoder(&buf)
-	for i := 0; i < n; i++ {
-		if err := enc.Encode(v); err != nil {
-			b.Fatal(err)
-		}
-	}
-	stream := buf.Bytes()
-	var r bytes.Reader
-	r.Reset(stream)
-	dec := gob.NewDecoder(&r)
-	left := n
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if left == 0 {
-			r.Reset(stream)
-			dec = gob.NewDecoder(&r)
-			left = n
-		}
-		left--
-		out := new(T)
-		if err := dec.Decode(out); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+// decoder over it when it runs out (the Rust benchmark does the same), each
+// value into a new variable.
+func benchSteadyDecode[T any](b *testing.B, v T) { steadyDecode(b, v, false) }
 
 // benchSteadyDecodeInto is benchSteadyDecode with every value decoded into
 // the same variable, as a loop over a long stream would: Go reuses a slice's
 // backing array when it is large enough (strings are new every time). The
 // Rust benchmark's "steady_decode_into" does the same with decode_into.
-func benchSteadyDecodeInto[T any](b *testing.B, v T) {
+func benchSteadyDecodeInto[T any](b *testing.B, v T) { steadyDecode(b, v, true) }
+
+func steadyDecode[T any](b *testing.B, v T, reuse bool) {
 	b.Helper()
 	const n = 1 << 12
 	var buf bytes.Buffer
@@ -209,6 +183,9 @@ func benchSteadyDecodeInto[T any](b *testing.B, v T) {
 			left = n
 		}
 		left--
+		if !reuse {
+			out = new(T)
+		}
 		if err := dec.Decode(out); err != nil {
 			b.Fatal(err)
 		}

@@ -136,11 +136,8 @@ impl<R: AsyncRead + Unpin> LaunchReader<R> {
     /// The next batch; the last one has `Exited` set, and after it the answer is `Ok(None)`. A
     /// stream that ends before that is an [`Error::Protocol`].
     pub async fn next(&mut self) -> Result<Option<LaunchOutput>, Error> {
-        if self.exit_code.is_some() {
-            return Ok(None);
-        }
-        let read = self.dec.decode::<LaunchOutput>().await;
-        self.batch_read(read).map(Some)
+        let mut batch = LaunchOutput::default();
+        Ok(self.next_into(&mut batch).await?.then_some(batch))
     }
 
     /// As [`LaunchReader::next`], into `batch`: its lines' buffers are reused, so reading a long
@@ -151,22 +148,12 @@ impl<R: AsyncRead + Unpin> LaunchReader<R> {
         if self.exit_code.is_some() {
             return Ok(false);
         }
-        let read = self.dec.decode_into(batch).await.map(|()| &*batch);
-        self.batch_read(read).map(|_| true)
-    }
-
-    /// Notes the exit code of a batch just read, or says what went wrong.
-    fn batch_read<B: std::borrow::Borrow<LaunchOutput>>(
-        &mut self,
-        read: Result<B, gob_codec::Error>,
-    ) -> Result<B, Error> {
-        match read {
-            Ok(out) => {
-                let batch = out.borrow();
+        match self.dec.decode_into(batch).await {
+            Ok(()) => {
                 if batch.Exited {
                     self.exit_code = Some(batch.ExitCode);
                 }
-                Ok(out)
+                Ok(true)
             }
             Err(e) if e.is_eof() => Err(Error::Protocol(
                 "the launch stream ended before the process exited".into(),

@@ -74,7 +74,7 @@ impl<R: Read> Decoder<R> {
     /// Decodes the next value. At a clean end of stream the error's [`crate::Error::is_eof`] is
     /// true.
     pub fn decode<T: DeserializeOwned>(&mut self) -> Result<T> {
-        self.state.decode(&mut self.src, decode_root::<T>)
+        self.decode_with(decode_root::<T>)
     }
 
     /// Decodes the next value into `place`, reusing what it holds: a `Vec`'s elements and
@@ -110,12 +110,14 @@ impl<R: Read> Decoder<R> {
     where
         T: for<'de> Deserialize<'de>,
     {
-        self.state
-            .decode(&mut self.src, |inp, id| decode_root_into(inp, id, place))
+        self.decode_with(|inp, id| decode_root_into(inp, id, place))
     }
 
     /// Decodes the next value with `decode` (typed, or into a `Value`: see `value::de`).
-    pub(crate) fn decode_with<T>(&mut self, decode: crate::stream::DecodeFn<T>) -> Result<T> {
+    pub(crate) fn decode_with<T>(
+        &mut self,
+        decode: impl FnOnce(&mut Input<'_>, TypeId) -> Result<T>,
+    ) -> Result<T> {
         self.state.decode(&mut self.src, decode)
     }
 

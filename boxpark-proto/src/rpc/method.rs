@@ -75,16 +75,13 @@ where
     fn start<'a>(
         &'a self,
         dec: &'a mut Dec,
-        mut head: Head,
+        head: Head,
         out: &'a Out,
         budget: &'a Arc<Semaphore>,
         ctx: &'a Context<S>,
     ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
         Box::pin(async move {
-            let args: A = match read_argument(dec, &mut head, out, budget).await {
-                Ok(args) => args,
-                Err(e) => return Err((head, e)),
-            };
+            let (args, head): (A, Head) = read_argument(dec, head, out, budget).await?;
             let name = self.name.clone();
             let out = out.clone();
             // A handler that panics, when called or while it runs, is answered with an error; the
@@ -152,16 +149,13 @@ where
     fn start<'a>(
         &'a self,
         dec: &'a mut Dec,
-        mut head: Head,
+        head: Head,
         out: &'a Out,
         budget: &'a Arc<Semaphore>,
         ctx: &'a Context<S>,
     ) -> BoxFuture<'a, Result<(), (Head, gob_codec::Error)>> {
         Box::pin(async move {
-            let args: A = match read_argument(dec, &mut head, out, budget).await {
-                Ok(args) => args,
-                Err(e) => return Err((head, e)),
-            };
+            let (args, head): (A, Head) = read_argument(dec, head, out, budget).await?;
             // A handler that panics is answered with an error, as in `Typed`.
             let outcome =
                 std::panic::catch_unwind(AssertUnwindSafe(|| (self.f)(ctx.clone(), args)));
@@ -172,17 +166,21 @@ where
 }
 
 /// Decodes a call's argument and takes its share of the argument budget (kept in `head` until
-/// the reply is written).
+/// the reply is written). On failure `head` comes back with the error, for the caller to answer.
 async fn read_argument<A: DeserializeOwned>(
     dec: &mut Dec,
-    head: &mut Head,
+    mut head: Head,
     out: &Out,
     budget: &Arc<Semaphore>,
-) -> Result<A, gob_codec::Error> {
+) -> Result<(A, Head), (Head, gob_codec::Error)> {
     let before = dec.offset();
-    let args = dec.decode_buffered().await?;
-    head.argument = take_budget(budget, out, dec.offset().saturating_sub(before)).await;
-    Ok(args)
+    match dec.decode_buffered().await {
+        Ok(args) => {
+            head.argument = take_budget(budget, out, dec.offset().saturating_sub(before)).await;
+            Ok((args, head))
+        }
+        Err(e) => Err((head, e)),
+    }
 }
 
 /// Sends what a call came to: its reply, its error's text, or the text of its panic.

@@ -12,7 +12,7 @@
 //!    it), the `/dev` links, the host name, the default environment, the open-file limit and the
 //!    OOM protection. Synchronous, and run before the async runtime starts its threads (it sets
 //!    environment variables).
-//! 3. [`network`]: `lo` up and `boxpark.ip`, over rtnetlink.
+//! 3. [`network`]: `lo` up and `boxpark.ip`, over netlink ([`netlink`]).
 //!
 //! At the other end, [`power::power_down`] stops every process, unmounts, and powers off or
 //! restarts. The reaping of orphans is in [`crate::reaper`].
@@ -21,6 +21,7 @@ pub mod cmdline;
 mod error;
 pub mod modules;
 pub mod mounts;
+mod netlink;
 mod network;
 pub mod power;
 pub mod process;

@@ -28,6 +28,12 @@ impl BootReport {
         Self::default()
     }
 
+    /// The held steps, in order.
+    #[cfg(test)]
+    pub fn steps(&self) -> impl Iterator<Item = &(&'static str, Outcome)> {
+        self.held.iter()
+    }
+
     /// Records how step `step` ended.
     pub fn record(&mut self, step: &'static str, outcome: Outcome) {
         if matches!(outcome, Outcome::Failed(_)) {

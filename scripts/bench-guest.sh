@@ -30,14 +30,14 @@ cp "${CARGO_TARGET_DIR:-$root/target}/release/boxpark-guest" "$out/boxpark-guest
 echo "== the Rust guest's release build (glibc, opt-level 3) against the Go guest"
 "$out/guestbench" -guest go="$out/goguest" -guest rust="$out/boxpark-guest" -rounds "$rounds" \
   ${flags[@]+"${flags[@]}"} "$@"
-# The binary a VM boots: static musl, optimised for size (profile initramfs, as
+# The binary a VM boots: static musl, stripped (profile initramfs, as
 # scripts/vm/build-guest.sh builds it). Skipped when the musl target is not installed.
 musl=x86_64-unknown-linux-musl
 if rustup target list --installed 2>/dev/null | grep -qx "$musl"; then
   cargo build -q --profile initramfs --target "$musl" -p boxpark-guest --bin boxpark-guest
   cp "${CARGO_TARGET_DIR:-$root/target}/$musl/initramfs/boxpark-guest" "$out/boxpark-guest-static"
   echo
-  echo "== the Rust guest's static VM build (musl, opt-level s, stripped) against the Go guest"
+  echo "== the Rust guest's static VM build (musl, opt-level 3, stripped) against the Go guest"
   "$out/guestbench" -guest go="$out/goguest" -guest rust-static="$out/boxpark-guest-static" \
     -rounds "$rounds" ${flags[@]+"${flags[@]}"} "$@"
 else

@@ -12,7 +12,7 @@
 //!    it), the `/dev` links, the host name, the default environment, the open-file limit and the
 //!    OOM protection. Synchronous, and run before the async runtime starts its threads (it sets
 //!    environment variables).
-//! 3. [`network`]: `lo` up and `boxpark.ip`, over netlink ([`netlink`]).
+//! 3. [`network`]: `lo` up and `boxpark.ip`, over netlink (`netlink.rs`).
 //!
 //! At the other end, [`power::power_down`] stops every process, unmounts, and powers off or
 //! restarts. The reaping of orphans is in [`crate::reaper`].

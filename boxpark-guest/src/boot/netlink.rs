@@ -101,13 +101,12 @@ impl Request {
         let request = Request::new(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, &fixed)
             .attribute(IFA_ADDRESS, &address.octets())
             .attribute(IFA_LOCAL, &address.octets());
-        match u32::MAX.checked_shr(u32::from(prefix)) {
-            // /31 and /32 have no broadcast address (RFC 3021).
-            Some(host_bits) if prefix < 31 => {
-                let broadcast = Ipv4Addr::from(u32::from(address) | host_bits);
-                request.attribute(IFA_BROADCAST, &broadcast.octets())
-            }
-            _ => request,
+        // /31 and /32 have no broadcast address (RFC 3021).
+        if prefix < 31 {
+            let broadcast = Ipv4Addr::from(u32::from(address) | u32::MAX >> prefix);
+            request.attribute(IFA_BROADCAST, &broadcast.octets())
+        } else {
+            request
         }
     }
 

@@ -12,6 +12,10 @@
 # The machine is shared and noisy, so each side runs twice, taking turns (Rust, Go, Rust, Go), and
 # each keeps the faster of its two times per case: a burst of load during one side's turn then
 # does not decide a ratio. `quick` runs each side once, with short measurements.
+#
+# gob-codec's decoding cases also run with mimalloc as the global allocator
+# (benches/contract_mimalloc.rs), in the same turns, printed as `mimalloc` and go/mimalloc: a value
+# of many strings decoded into a new variable is bound by the allocator, and this shows by how much.
 # Usage: scripts/bench-gob.sh [quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +23,7 @@ mt=3; bt=2s; rounds=2
 if [ "${1:-}" = quick ]; then mt=1; bt=300ms; rounds=1; fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-cargo bench -q -p boxpark-proto --bench contract --no-run 2>/dev/null
+cargo bench -q -p boxpark-proto --bench contract --bench contract_mimalloc --no-run 2>/dev/null
 (cd interop-go && go test -c -o "$out/gobbench.test" ./gobbench)
 mkdir "$out/streams"
 for m in ProxyRequest Log LaunchOutput RunResponse; do
@@ -31,12 +35,20 @@ for r in $(seq "$rounds"); do
     --warm-up-time 1 --measurement-time "$mt" --output-format bencher 2>/dev/null >"$out/round.txt"
   grep -E '^test ' "$out/round.txt" >>"$out/rust.txt"
   if [ "$r" = 1 ]; then grep -E '^peer-check ' "$out/round.txt" >"$out/checks.txt" || true; fi
+  GOBBENCH_STREAMS="$out/streams" cargo bench -q -p boxpark-proto --bench contract_mimalloc -- \
+    --warm-up-time 1 --measurement-time "$mt" --output-format bencher '/(fresh|steady)_decode' \
+    2>/dev/null | grep -E '^test ' >>"$out/mimalloc.txt"
   (cd interop-go/gobbench && "$out/gobbench.test" -test.run '^$' -test.bench . \
     -test.benchtime "$bt") | grep -E '^Benchmark' >>"$out/go.txt"
 done
-awk -v rust="$out/rust.txt" '
+awk -v rust="$out/rust.txt" -v mimalloc="$out/mimalloc.txt" '
   BEGIN {
     # criterion --output-format bencher: "test Log/fresh_encode ... bench:   2164 ns/iter (+/- 12)"
+    while ((getline line < mimalloc) > 0) {
+      split(line, f, /[ \t]+/)
+      v = f[5]; gsub(/,/, "", v); v += 0
+      if (!(f[2] in m) || v < m[f[2]]) m[f[2]] = v
+    }
     while ((getline line < rust) > 0) {
       split(line, f, /[ \t]+/)
       v = f[5]; gsub(/,/, "", v); v += 0
@@ -61,6 +73,8 @@ awk -v rust="$out/rust.txt" '
       key = order[i]
       if (!(key in r) || r[key] <= 0) continue
       printf "%-32s go %9.0f ns   rust %9.0f ns   go/rust %6.2f", key, g[key], r[key], g[key] / r[key]
+      if (key in m && m[key] > 0) printf "   mimalloc %9.0f ns   go/mimalloc %6.2f", m[key], g[key] / m[key]
+      else printf "   mimalloc         -                     "
       if (key in p && p[key] > 0) printf "   gob0.1 %9.0f ns   go/gob0.1 %6.2f   gob0.1/rust %6.2f\n", p[key], g[key] / p[key], p[key] / r[key]
       else printf "   gob0.1         -\n"
     }

@@ -33,9 +33,7 @@ use boxpark_proto::api::RunResponse;
 use boxpark_proto::event::Log;
 use boxpark_proto::proxy::{LaunchOutput, ProxyRequest};
 use criterion::measurement::WallTime;
-use criterion::{
-    black_box, criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput,
-};
+use criterion::{black_box, criterion_group, BenchmarkGroup, Criterion, Throughput};
 use gob_codec::{Decoder, Encoder, Time};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -295,4 +293,10 @@ fn contract(c: &mut Criterion) {
 }
 
 criterion_group!(benches, contract);
-criterion_main!(benches);
+
+/// `criterion_main!` spelled out and public, so that `benches/contract_mimalloc.rs` can run the same
+/// benchmark under another global allocator.
+pub fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

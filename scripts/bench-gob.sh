@@ -42,23 +42,18 @@ for r in $(seq "$rounds"); do
     -test.benchtime "$bt") | grep -E '^Benchmark' >>"$out/go.txt"
 done
 awk -v rust="$out/rust.txt" -v mimalloc="$out/mimalloc.txt" '
-  BEGIN {
-    # criterion --output-format bencher: "test Log/fresh_encode ... bench:   2164 ns/iter (+/- 12)"
-    while ((getline line < mimalloc) > 0) {
+  # Keeps the faster of the times of a case.
+  function keep(times, k, v) { if (!(k in times) || v < times[k]) times[k] = v }
+  # criterion --output-format bencher: "test Log/fresh_encode ... bench:   2164 ns/iter (+/- 12)";
+  # "Log/peer_fresh_encode" is the gob 0.1 time of "Log/fresh_encode".
+  function read_bencher(file, times, peer,   line, f, k, v) {
+    while ((getline line < file) > 0) {
       split(line, f, /[ \t]+/)
-      v = f[5]; gsub(/,/, "", v); v += 0
-      if (!(f[2] in m) || v < m[f[2]]) m[f[2]] = v
-    }
-    while ((getline line < rust) > 0) {
-      split(line, f, /[ \t]+/)
-      v = f[5]; gsub(/,/, "", v); v += 0
-      # "Log/peer_fresh_encode" is the gob 0.1 time of "Log/fresh_encode".
-      if (f[2] ~ /\/peer_/) {
-        k = f[2]; sub(/\/peer_/, "/", k)
-        if (!(k in p) || v < p[k]) p[k] = v
-      } else if (!(f[2] in r) || v < r[f[2]]) r[f[2]] = v
+      k = f[2]; v = f[5]; gsub(/,/, "", v); v += 0
+      if (k ~ /\/peer_/) { sub(/\/peer_/, "/", k); keep(peer, k, v) } else keep(times, k, v)
     }
   }
+  BEGIN { read_bencher(rust, r, p); read_bencher(mimalloc, m, p) }
   /^Benchmark/ {
     n = $1; sub(/-[0-9]+$/, "", n); sub(/^Benchmark/, "", n)
     mode = "fresh"; if (n ~ /^Steady/) { mode = "steady"; sub(/^Steady/, "", n) }
@@ -66,7 +61,7 @@ awk -v rust="$out/rust.txt" -v mimalloc="$out/mimalloc.txt" '
     sub(/^(Encode|DecodeInto|Decode)/, "", n)
     key = n "/" mode "_" op
     if (!(key in g)) order[++count] = key
-    if (!(key in g) || $3 < g[key]) g[key] = $3
+    keep(g, key, $3)
   }
   END {
     for (i = 1; i <= count; i++) {

@@ -198,26 +198,28 @@ impl Client {
         R: DeserializeOwned + Send + 'static,
     {
         let shared = &self.inner.shared;
-        let encode = |st: &mut State<NextSeq>| {
+        // Made before the stream's lock is taken, which other callers wait on.
+        let (tx, rx) = oneshot::channel();
+        let slot: Box<dyn Slot> = Box::new(TypedSlot::<R> {
+            service_method: service_method.to_owned(),
+            tx,
+        });
+        let mut header = Request {
+            ServiceMethod: service_method.to_owned(),
+            Seq: 0,
+        };
+        let encode = move |st: &mut State<NextSeq>| {
             let seq = st.extra.0;
-            let (tx, rx) = oneshot::channel();
             {
                 let mut calls = lock(&shared.calls);
                 if let Some(closed) = &calls.closed {
                     return Err(closed.error());
                 }
-                let slot = TypedSlot::<R> {
-                    service_method: service_method.to_owned(),
-                    tx,
-                };
-                calls.pending.insert(seq, Box::new(slot));
+                calls.pending.insert(seq, slot);
             }
             // As Go's client, a number is used up even when the request cannot be sent.
             st.extra.0 += 1;
-            let header = Request {
-                ServiceMethod: service_method.to_owned(),
-                Seq: seq,
-            };
+            header.Seq = seq;
             let encoded = st.enc.encode_pair(&header, args);
             if let Err(source) = encoded {
                 // Nothing of this call is sent (gob-codec takes the header back too).

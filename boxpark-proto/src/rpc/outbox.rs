@@ -116,11 +116,9 @@ impl<X: Extra> Outbox<X> {
     }
 
     /// Writes the buffer out and flushes, as far as the writer goes without waiting; the caller
-    /// owns the output (it is the flusher, or a sender while the flusher is idle).
-    ///
-    /// Each write call runs with the lock released, so that senders on other threads encode
-    /// their messages meanwhile instead of sleeping on the lock for a system call; the loop
-    /// then writes what they pushed. A stream that is corked stops between writes.
+    /// owns the output (it is the flusher, or a sender while the flusher is idle). Each write
+    /// call runs with the lock released (see the module's doc); a corked stream stops between
+    /// writes.
     fn drive<'a>(
         &'a self,
         mut st: Guard<'a, X>,
@@ -136,7 +134,7 @@ impl<X: Extra> Outbox<X> {
                 // for the rest of the connection.
                 st.out.shrink_to(KEEP_BUFFER);
                 st.done = 0;
-                if st.corked || st.enc.get_ref().is_empty() {
+                if st.idle() {
                     break;
                 }
                 let State { enc, out, .. } = &mut *st;
@@ -196,15 +194,10 @@ impl<X: Extra> Outbox<X> {
     /// [`Outbox::push`] that leaves the writing to the flusher, so that what other senders push
     /// before it runs goes out in the same write: for a sender that knows others are active.
     pub fn push_later<R>(&self, f: impl FnOnce(&mut State<X>) -> R) -> Result<R, Failed> {
-        let (mut st, r) = self.encode(f)?;
+        let (st, r) = self.encode(f)?;
         // A write under way takes the message with it.
-        let hand_over = !st.busy && !st.writing && !st.enc.get_ref().is_empty();
-        if hand_over {
-            st.busy = true;
-        }
-        drop(st);
-        if hand_over {
-            self.wake.notify_one();
+        if !st.busy && !st.writing && !st.enc.get_ref().is_empty() {
+            self.hand_to_flusher(st);
         }
         Ok(r)
     }
@@ -227,21 +220,23 @@ impl<X: Extra> Outbox<X> {
             return;
         }
         let (mut st, wrote) = self.drive(st, cx);
-        let wake = match wrote {
-            Poll::Ready(Ok(())) => false,
+        match wrote {
+            Poll::Ready(Ok(())) => {}
             Poll::Ready(Err(e)) => {
                 st.fail(e);
-                true
+                drop(st);
+                self.wake.notify_one();
             }
-            Poll::Pending => {
-                st.busy = true;
-                true
-            }
-        };
-        drop(st);
-        if wake {
-            self.wake.notify_one();
+            Poll::Pending => self.hand_to_flusher(st),
         }
+    }
+
+    /// The flusher owns the output from now on (it writes what the connection did not take);
+    /// it is woken once the lock is released, so that it does not wake into a held lock.
+    fn hand_to_flusher(&self, mut st: Guard<'_, X>) {
+        st.busy = true;
+        drop(st);
+        self.wake.notify_one();
     }
 
     /// From now on senders only buffer, until [`Outbox::uncork`].
@@ -353,6 +348,7 @@ impl<X: Extra> Outbox<X> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
     use super::*;
@@ -498,11 +494,11 @@ mod tests {
     }
 
     /// A write half that takes nothing; says when it is dropped.
-    struct Stuck(Arc<std::sync::atomic::AtomicBool>);
+    struct Stuck(Arc<AtomicBool>);
 
     impl Drop for Stuck {
         fn drop(&mut self) {
-            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            self.0.store(true, Ordering::SeqCst);
         }
     }
 
@@ -524,7 +520,7 @@ mod tests {
 
     #[tokio::test]
     async fn close_drops_the_write_half_while_the_flusher_waits_on_the_peer() {
-        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let dropped = Arc::new(AtomicBool::new(false));
         let out = Arc::new(Outbox::new(Box::new(Stuck(dropped.clone())), Written(0)));
         let flusher = tokio::spawn({
             let out = out.clone();
@@ -539,7 +535,7 @@ mod tests {
         }
         assert!(lock(&out.state).busy, "the flusher owns the output");
         out.close();
-        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(dropped.load(Ordering::SeqCst));
         assert!(out.push_later(|st| st.enc.encode(&m)).is_err());
         assert_eq!(lock(&out.state).extra.0, 0, "nothing was written");
         flusher.abort();

@@ -7,7 +7,9 @@
 # transport, each metric in a fresh process, taking turns in every round (go then rust, then rust
 # then go, ...); the table has each guest's median over the rounds, the rust/go ratio, which way
 # is better, and whether the Rust guest is at least as good. interop-go/cmd/guestbench/doc.go
-# explains every metric.
+# explains every metric. The floor guest (boxpark-guest's floor_guest example: Guest.Mkdir on one
+# blocking thread, nothing else) runs in the same rounds on the RPC groups: its ratio to the Go
+# guest is the best any guest could reach on this driver and machine.
 # Usage: scripts/bench-guest.sh [quick] [guestbench flags, e.g. -json out.json -metrics tcp,rss]
 #   quick: -quick (smaller sizes and counts) and 2 rounds instead of 6 (an even count: each guest
 #   goes first equally often).
@@ -23,12 +25,14 @@ if [ "${1:-}" = quick ]; then
 fi
 out=$(mktemp -d /tmp/bpbench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-cargo build -q --release -p boxpark-guest
-# A copy, so that a rebuild of target/ during the run cannot change the guest between rounds.
+cargo build -q --release -p boxpark-guest --bin boxpark-guest --example floor_guest
+# Copies, so that a rebuild of target/ during the run cannot change a guest between rounds.
 cp "${CARGO_TARGET_DIR:-$root/target}/release/boxpark-guest" "$out/boxpark-guest"
+cp "${CARGO_TARGET_DIR:-$root/target}/release/examples/floor_guest" "$out/floor_guest"
 (cd interop-go && go build -o "$out/goguest" ./cmd/goguest && go build -o "$out/guestbench" ./cmd/guestbench)
 echo "== the Rust guest's release build (glibc, opt-level 3) against the Go guest"
-"$out/guestbench" -guest go="$out/goguest" -guest rust="$out/boxpark-guest" -rounds "$rounds" \
+"$out/guestbench" -guest go="$out/goguest" -guest rust="$out/boxpark-guest" \
+  -floor floor="$out/floor_guest" -rounds "$rounds" \
   ${flags[@]+"${flags[@]}"} "$@"
 # The binary a VM boots: static musl, stripped (profile initramfs, as
 # scripts/vm/build-guest.sh builds it). Skipped when the musl target is not installed.
@@ -39,7 +43,7 @@ if rustup target list --installed 2>/dev/null | grep -qx "$musl"; then
   echo
   echo "== the Rust guest's static VM build (musl, opt-level 3, stripped) against the Go guest"
   "$out/guestbench" -guest go="$out/goguest" -guest rust-static="$out/boxpark-guest-static" \
-    -rounds "$rounds" ${flags[@]+"${flags[@]}"} "$@"
+    -floor floor="$out/floor_guest" -rounds "$rounds" ${flags[@]+"${flags[@]}"} "$@"
 else
   echo "bench-guest: no $musl target: the static VM build is not measured" >&2
 fi

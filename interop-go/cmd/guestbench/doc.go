@@ -16,6 +16,9 @@
 //	-metrics a,b      only these groups (see below; default all)
 //	-log-level L      the guests' --log-level (default info)
 //	-v                copy the guests' stderr to this program's stderr
+//	-floor name=path  a floor guest (below), measured in the same rounds on
+//	                  the groups it serves; its column and its ratio to the
+//	                  first guest come after the guests' ratio
 //
 // # Method
 //
@@ -31,6 +34,19 @@
 // better, <= 1 where lower is better). Baseline rows measure the machine, not
 // a guest, in the same slot as the guest they sit next to: their ratio should
 // be near 1, and how far it is from 1 shows the noise of the run.
+//
+// # The floor guest
+//
+// boxpark-guest's floor_guest example serves Guest.Mkdir and Guest.Shutdown
+// and nothing else, on one thread with blocking reads, with no runtime and
+// no logs: a Mkdir is one statx (or a mkdir when the directory is missing)
+// and a gob decode and encode, and the replies to the requests that one read
+// brought in leave in one write. What a call to it takes is the driver's, the
+// kernel's and the wake-ups' share, which every guest pays. With -floor it
+// takes its turn in every round of the mkdir16 and mkdir_seq groups (the
+// rotation then has three guests), so floor/go is the best ratio any guest
+// could reach on this driver and machine, and rust/floor is what the Rust
+// guest itself costs. It is not measured in the other groups.
 //
 // This process raises its RLIMIT_NOFILE soft limit to the hard limit (the
 // guests inherit it): rss_1000 holds about 2000 descriptors here and in the

@@ -16,8 +16,12 @@ import (
 // transfer, and its stop.
 const groupTimeout = 3 * time.Minute
 
-// guestSpec is one -guest name=path.
-type guestSpec struct{ name, path string }
+// guestSpec is one -guest name=path, or the -floor guest.
+type guestSpec struct {
+	name, path string
+	// floor: the -floor guest, which serves only the groups marked floor.
+	floor bool
+}
 
 // guestFlags collects the -guest flags.
 type guestFlags []guestSpec
@@ -40,7 +44,7 @@ func (g *guestFlags) Set(v string) error {
 			return fmt.Errorf("guest %q given twice", name)
 		}
 	}
-	*g = append(*g, guestSpec{name, path})
+	*g = append(*g, guestSpec{name: name, path: path})
 	return nil
 }
 
@@ -73,11 +77,20 @@ func main() {
 	only := flag.String("metrics", "", "comma-separated groups to run (default all): "+strings.Join(groupNames(), ","))
 	logLevel := flag.String("log-level", "info", "the guests' --log-level (empty: none given)")
 	verbose := flag.Bool("v", false, "copy the guests' stderr to this program's stderr")
+	var floor guestFlags
+	flag.Var(&floor, "floor", "a floor guest as `name=path` (boxpark-guest's floor_guest example), measured in the same rounds on the RPC groups only; its ratio to the first guest is the best a guest could reach")
 	flag.Parse()
-	if len(guests) == 0 || len(guests) > 2 || *rounds < 1 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: guestbench -guest go=PATH -guest rust=PATH [-rounds N] [-quick] [-json FILE]")
+	if len(guests) == 0 || len(guests) > 2 || len(floor) > 1 || *rounds < 1 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: guestbench -guest go=PATH -guest rust=PATH [-floor floor=PATH] [-rounds N] [-quick] [-json FILE]")
 		flag.PrintDefaults()
 		os.Exit(2)
+	}
+	for _, f := range floor {
+		if err := guests.Set(f.name + "=" + f.path); err != nil {
+			fmt.Fprintln(os.Stderr, "guestbench: -floor:", err)
+			os.Exit(2)
+		}
+		guests[len(guests)-1].floor = true
 	}
 	groups, err := selectGroups(*only)
 	if err != nil {
@@ -98,9 +111,8 @@ func main() {
 	defer stop()
 	res := newResults(guests, *rounds, *quick)
 	for r := 0; r < *rounds && ctx.Err() == nil; r++ {
-		order := rotate(len(guests), r)
 		for _, g := range groups {
-			for _, gi := range order {
+			for _, gi := range turns(guests, g.floor, r) {
 				if ctx.Err() != nil {
 					break
 				}
@@ -124,12 +136,20 @@ func main() {
 	}
 }
 
-// rotate is the order of the guests in round r: round 0 as given, then each
-// round starts one guest later (with two guests: go, rust; rust, go; ...).
-func rotate(n, r int) []int {
-	order := make([]int, n)
+// turns is the order of the guests in round r of a group: those that serve
+// it (the -floor guest only where withFloor), round 0 as given, then each
+// round starting one guest later (with two guests: go, rust; rust, go; ...),
+// so that each goes first equally often over a multiple of their number.
+func turns(guests []guestSpec, withFloor bool, r int) []int {
+	var serve []int
+	for i, g := range guests {
+		if withFloor || !g.floor {
+			serve = append(serve, i)
+		}
+	}
+	order := make([]int, len(serve))
 	for i := range order {
-		order[i] = (i + r) % n
+		order[i] = serve[(i+r)%len(serve)]
 	}
 	return order
 }

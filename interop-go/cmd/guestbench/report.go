@@ -51,6 +51,9 @@ func (r *results) errorf(format string, args ...any) {
 // measureBinaries records each binary's size, once, as round 1.
 func (r *results) measureBinaries() {
 	for i, g := range r.guests {
+		if g.floor {
+			continue
+		}
 		fi, err := os.Stat(g.path)
 		if err != nil {
 			r.errorf("binary_bytes, guest %s: %v", g.name, err)
@@ -82,11 +85,35 @@ func median(vs []float64) (float64, int) {
 
 // ratio is the second guest's median over the first's (NaN without two).
 func (r *results) ratio(metric string) float64 {
-	if len(r.guests) < 2 {
+	if len(r.guests) < 2 || r.guests[1].floor {
 		return math.NaN()
 	}
+	return r.ratioOf(metric, 1)
+}
+
+// floorRatio is the -floor guest's median over the first guest's (NaN
+// without a floor guest).
+func (r *results) floorRatio(metric string) float64 {
+	if i := r.floorIndex(); i > 0 {
+		return r.ratioOf(metric, i)
+	}
+	return math.NaN()
+}
+
+// floorIndex is the -floor guest's index, -1 without one.
+func (r *results) floorIndex() int {
+	for i, g := range r.guests {
+		if g.floor {
+			return i
+		}
+	}
+	return -1
+}
+
+// ratioOf is guest gi's median over the first guest's.
+func (r *results) ratioOf(metric string, gi int) float64 {
 	a, _ := median(r.values[metric][0])
-	b, _ := median(r.values[metric][1])
+	b, _ := median(r.values[metric][gi])
 	switch {
 	case math.IsNaN(a) || math.IsNaN(b):
 		return math.NaN()
@@ -150,23 +177,35 @@ func formatValue(v float64, unit string) string {
 }
 
 // printTable writes the table: a Markdown table, aligned, then the errors.
+// With a -floor guest, its column and its ratio to the first guest come
+// after the ratio of the two guests.
 func (r *results) printTable(w io.Writer) {
 	header := []string{"metric", "unit"}
 	for _, g := range r.guests {
 		header = append(header, g.name)
 	}
-	two := len(r.guests) == 2
+	two := len(r.guests) >= 2 && !r.guests[1].floor
+	fi := r.floorIndex()
+	numeric := len(r.guests)
 	if two {
-		header = append(header, r.guests[1].name+"/"+r.guests[0].name, "better", "goal", r.guests[1].name+" meets goal")
+		header = append(header, r.guests[1].name+"/"+r.guests[0].name)
+		numeric++
+	}
+	if fi > 0 {
+		header = append(header, r.guests[fi].name+"/"+r.guests[0].name)
+		numeric++
+	}
+	if two {
+		header = append(header, "better", "goal", r.guests[1].name+" meets goal")
 	}
 	rows := [][]string{header}
 	for _, m := range metrics {
 		row := []string{m.name, m.unit}
 		seen := false
-		for gi := range r.guests {
+		for gi, g := range r.guests {
 			v, n := median(r.values[m.name][gi])
 			cell := formatValue(v, m.unit)
-			if want := r.roundsOf(m); n > 0 && n < want {
+			if want := r.roundsOf(m); n > 0 && n < want && !g.floor {
 				cell += fmt.Sprintf(" (%d/%d)", n, want)
 			}
 			seen = seen || n > 0
@@ -175,18 +214,20 @@ func (r *results) printTable(w io.Writer) {
 		if !seen {
 			continue
 		}
+		ratio := r.ratio(m.name)
 		if two {
-			ratio := r.ratio(m.name)
+			row = append(row, formatValue(ratio, "ratio"))
+		}
+		if fi > 0 {
+			row = append(row, formatValue(r.floorRatio(m.name), "ratio"))
+		}
+		if two {
 			better, want, met := goal(m.dir, ratio)
-			row = append(row, formatValue(ratio, "ratio"), better, want, met)
+			row = append(row, better, want, met)
 		}
 		rows = append(rows, row)
 	}
 	fmt.Fprintf(w, "%d round(s)%s, medians over rounds; guests: %s\n\n", r.rounds, map[bool]string{true: " (-quick)"}[r.quick], r.describeGuests())
-	numeric := len(r.guests)
-	if two {
-		numeric++ // the ratio
-	}
 	writeAligned(w, rows, numeric)
 	if len(r.errors) > 0 {
 		fmt.Fprintf(w, "\n%d error(s):\n", len(r.errors))
@@ -207,6 +248,10 @@ func (r *results) roundsOf(m metric) int {
 func (r *results) describeGuests() string {
 	var s []string
 	for _, g := range r.guests {
+		if g.floor {
+			s = append(s, "floor "+g.name+"="+g.path)
+			continue
+		}
 		s = append(s, g.name+"="+g.path)
 	}
 	return strings.Join(s, ", ")
@@ -250,14 +295,16 @@ func writeAligned(w io.Writer, rows [][]string, numeric int) {
 
 // jsonFile is what -json writes.
 type jsonFile struct {
-	Started time.Time      `json:"started"`
-	Rounds  int            `json:"rounds"`
-	Quick   bool           `json:"quick"`
-	Guests  []jsonGuest    `json:"guests"`
-	Order   [][]string     `json:"order"` // per round, the guests in the order they ran
-	Metrics []jsonMetric   `json:"metrics"`
-	Errors  []string       `json:"errors"`
-	Sizes   map[string]any `json:"sizes"`
+	Started time.Time   `json:"started"`
+	Rounds  int         `json:"rounds"`
+	Quick   bool        `json:"quick"`
+	Guests  []jsonGuest `json:"guests"`
+	Order   [][]string  `json:"order"` // per round, the guests in the order they ran
+	// Per round, the order in the groups that the -floor guest serves.
+	FloorOrder [][]string     `json:"floor_order,omitempty"`
+	Metrics    []jsonMetric   `json:"metrics"`
+	Errors     []string       `json:"errors"`
+	Sizes      map[string]any `json:"sizes"`
 }
 
 type jsonGuest struct {
@@ -272,6 +319,8 @@ type jsonMetric struct {
 	Rounds map[string][]*float64 `json:"rounds"` // per guest, one per round (null: not measured)
 	Median map[string]*float64   `json:"median"`
 	Ratio  *float64              `json:"ratio,omitempty"` // second guest's median / first's
+	// The -floor guest's median / the first guest's.
+	FloorRatio *float64 `json:"floor_ratio,omitempty"`
 }
 
 func ptr(v float64) *float64 {
@@ -296,17 +345,24 @@ func (r *results) writeJSON(path string) error {
 	for _, g := range r.guests {
 		out.Guests = append(out.Guests, jsonGuest{g.name, g.path})
 	}
-	for round := 0; round < r.rounds; round++ {
-		var names []string
-		for _, gi := range rotate(len(r.guests), round) {
-			names = append(names, r.guests[gi].name)
+	names := func(order []int) []string {
+		var s []string
+		for _, gi := range order {
+			s = append(s, r.guests[gi].name)
 		}
-		out.Order = append(out.Order, names)
+		return s
+	}
+	for round := 0; round < r.rounds; round++ {
+		out.Order = append(out.Order, names(turns(r.guests, false, round)))
+		if r.floorIndex() > 0 {
+			out.FloorOrder = append(out.FloorOrder, names(turns(r.guests, true, round)))
+		}
 	}
 	for _, m := range metrics {
 		better, _, _ := goal(m.dir, math.NaN())
 		jm := jsonMetric{Name: m.name, Unit: m.unit, Better: better,
-			Rounds: map[string][]*float64{}, Median: map[string]*float64{}, Ratio: ptr(r.ratio(m.name))}
+			Rounds: map[string][]*float64{}, Median: map[string]*float64{}, Ratio: ptr(r.ratio(m.name)),
+			FloorRatio: ptr(r.floorRatio(m.name))}
 		for gi, g := range r.guests {
 			vs := r.values[m.name][gi][:r.roundsOf(m)]
 			for _, v := range vs {

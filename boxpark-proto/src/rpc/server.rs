@@ -186,8 +186,14 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
 
     /// The server with the methods registered so far; the table cannot change after this.
     pub fn build(self) -> Server<S> {
+        let mut methods: Vec<Box<dyn Method<S>>> = self
+            .services
+            .into_values()
+            .flat_map(HashMap::into_values)
+            .collect();
+        methods.sort_unstable_by(|a, b| a.name().cmp(b.name()));
         Server {
-            services: Arc::new(self.services),
+            methods: methods.into(),
         }
     }
 }
@@ -218,22 +224,24 @@ impl<S: Send + Sync + 'static> ServerBuilder<S> {
 /// # }
 /// ```
 pub struct Server<S = ()> {
-    services: Arc<Registry<S>>,
+    /// Sorted by full name: a call's method is found by a binary search of a few string
+    /// comparisons, where two hash-map lookups cost a SipHash each (a tenth of the instructions of
+    /// a whole `Guest.Mkdir` call, by callgrind).
+    methods: Arc<[Box<dyn Method<S>>]>,
 }
 
 impl<S> Clone for Server<S> {
     fn clone(&self) -> Self {
         Server {
-            services: self.services.clone(),
+            methods: self.methods.clone(),
         }
     }
 }
 
 impl<S> std::fmt::Debug for Server<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server")
-            .field("methods", &method_names(&self.services))
-            .finish()
+        let names: Vec<&str> = self.methods.iter().map(|m| &**m.name()).collect();
+        f.debug_struct("Server").field("methods", &names).finish()
     }
 }
 
@@ -260,17 +268,26 @@ impl<S: Send + Sync + 'static> Server<S> {
     }
 
     fn lookup(&self, service_method: &str) -> Lookup<'_, S> {
-        let Some((service, method)) = service_method.rsplit_once('.') else {
+        if let Ok(i) = self
+            .methods
+            .binary_search_by(|m| (**m.name()).cmp(service_method))
+        {
+            return Lookup::Found(&*self.methods[i]);
+        }
+        // Go's error texts, in the order Go checks.
+        let Some((service, _)) = service_method.rsplit_once('.') else {
             return Lookup::Missing(format!(
                 "rpc: service/method request ill-formed: {service_method}"
             ));
         };
-        let Some(methods) = self.services.get(service) else {
-            return Lookup::Missing(format!("rpc: can't find service {service_method}"));
-        };
-        match methods.get(method) {
-            Some(m) => Lookup::Found(&**m),
-            None => Lookup::Missing(format!("rpc: can't find method {service_method}")),
+        let known = self
+            .methods
+            .iter()
+            .any(|m| m.name().rsplit_once('.').map(|(s, _)| s) == Some(service));
+        if known {
+            Lookup::Missing(format!("rpc: can't find method {service_method}"))
+        } else {
+            Lookup::Missing(format!("rpc: can't find service {service_method}"))
         }
     }
 

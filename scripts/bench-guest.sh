@@ -7,9 +7,10 @@
 # transport, each metric in a fresh process, taking turns in every round (go then rust, then rust
 # then go, ...); the table has each guest's median over the rounds, the rust/go ratio, which way
 # is better, and whether the Rust guest is at least as good. interop-go/cmd/guestbench/doc.go
-# explains every metric. The floor guest (boxpark-guest's floor_guest example: Guest.Mkdir on one
-# blocking thread, nothing else) runs in the same rounds on the RPC groups: its ratio to the Go
-# guest is the best any guest could reach on this driver and machine.
+# explains every metric. The floor guest (boxpark-guest's floor_guest example: Guest.Mkdir and
+# tcp/unix proxies with blocking system calls, nothing else) runs in the same rounds on the RPC and
+# proxy groups: its ratio to the Go guest is the best any guest could reach on this driver and
+# machine.
 # Usage: scripts/bench-guest.sh [quick] [guestbench flags, e.g. -json out.json -metrics tcp,rss]
 #   quick: -quick (smaller sizes and counts) and 2 rounds instead of 6 (an even count: each guest
 #   goes first equally often).

@@ -1,35 +1,51 @@
-//! The floor of the guest benchmark's RPC metrics: a guest that does nothing but what `Guest.Mkdir`
-//! and `Guest.Shutdown` need, so that `scripts/bench-guest.sh` can show how far any guest could go
-//! on this driver and machine.
+//! The floor of the guest benchmark's RPC and proxy metrics: a guest that does nothing but what
+//! `Guest.Mkdir`, `Guest.Shutdown` and `tcp`/`unix` proxy connections need, so that
+//! `scripts/bench-guest.sh` can show how far any guest could go on this driver and machine.
 //!
 //! It takes the guest's flags (`--transport hybrid:<UDS>`, `--log-level`, ignored), listens on
-//! `<UDS>`, answers the `CONNECT 1` handshake, and serves one connection at a time on one thread
-//! with blocking reads: no runtime, no event loop, no tasks, no logs. Each `Guest.Mkdir` is one
-//! `statx` of the path (`os.MkdirAll` of an existing directory; a missing one is created), and the
-//! replies to every request that one read brought in leave in one write. Any other method gets an
-//! error reply. `Guest.Shutdown` is answered, then the process exits.
+//! `<UDS>` and answers the `CONNECT 1` handshake. As the contract says, the first connection (and
+//! the next one after it closes) is the RPC connection, and every other one a proxy connection.
+//! Every connection has its own threads, with blocking system calls: no runtime, no event loop, no
+//! logs.
+//! - RPC: each `Guest.Mkdir` is one `statx` of the path (`os.MkdirAll` of an existing directory; a
+//!   missing one is created) and a gob decode and encode, and the replies to every request that
+//!   one read brought in leave in one write. Any other method gets an error reply.
+//!   `Guest.Shutdown` is answered, then the process exits.
+//! - Proxy: after the `ProxyRequest`, one thread per direction splices (splice(2) through a 1 MiB
+//!   pipe, as the guest's bulk directions do, with a Unix destination's send buffer grown as the
+//!   guest grows it) and half-closes the destination at the source's end.
 //!
-//! So the time of a call to it is the driver's, the kernel's and the wake-ups' between them, plus
-//! one `statx` and a gob decode and encode: what a guest cannot avoid. Its ratio to the Go guest is
-//! the best ratio a guest could reach (`mkdir_seq_p50`, `mkdir16`); the Rust guest's distance from
-//! it is what the guest itself costs. It is a measuring instrument, not a guest: it serves no other
-//! port and method, and a malformed request ends its connection.
+//! So the time of a call or a transfer through it is the driver's, the kernel's and the
+//! wake-ups' between them, plus what a guest cannot avoid. Its ratio to the Go guest is the best
+//! ratio a guest could reach; the Rust guest's distance from it is what the guest itself costs. It
+//! is a measuring instrument, not a guest: it serves no other port, method or network, and a
+//! malformed request ends its connection.
 //!
 //! ```text
 //! cargo build --release -p boxpark-guest --example floor_guest
-//! guestbench -guest go=goguest -guest floor=target/release/examples/floor_guest -metrics mkdir16,mkdir_seq
+//! guestbench -guest go=goguest -guest rust=boxpark-guest -floor floor=target/release/examples/floor_guest
 //! ```
 
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use boxpark_proto::api::{methods, Empty, MkdirRequest, ShutdownRequest};
 use boxpark_proto::ports::GUEST_API_PORT;
+use boxpark_proto::proxy::ProxyRequest;
 use boxpark_proto::rpc::{Request, Response};
 use clap::Parser;
 use gob_codec::{Decoder, Encoder};
+use nix::fcntl::{fcntl, splice, FcntlArg, SpliceFFlags};
+use nix::sys::socket::{setsockopt, shutdown, sockopt, Shutdown};
 use serde::de::IgnoredAny;
+
+/// A bulk direction's pipe and a Unix destination's send buffer, as the guest grows them.
+const BULK_ROOM: usize = 1 << 20;
 
 #[derive(Parser)]
 struct Args {
@@ -62,6 +78,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let rpc_open = Arc::new(AtomicBool::new(false));
     for conn in listener.incoming() {
         let conn = match conn {
             Ok(c) => c,
@@ -70,10 +87,30 @@ fn main() -> ExitCode {
                 continue;
             }
         };
-        match serve(conn) {
-            Ok(End::Shutdown) => return ExitCode::SUCCESS,
-            Ok(End::Closed) => {}
-            Err(e) => eprintln!("floor_guest: connection ended: {e}"),
+        let role = if rpc_open.swap(true, Ordering::SeqCst) {
+            "proxy"
+        } else {
+            "RPC"
+        };
+        let rpc_open = rpc_open.clone();
+        let spawned = std::thread::Builder::new().spawn(move || {
+            let ended = if role == "RPC" {
+                let ended = serve(conn);
+                rpc_open.store(false, Ordering::SeqCst);
+                match ended {
+                    Ok(End::Shutdown) => std::process::exit(0),
+                    Ok(End::Closed) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            } else {
+                proxy(conn)
+            };
+            if let Err(e) = ended {
+                eprintln!("floor_guest: {role} connection ended: {e}");
+            }
+        });
+        if let Err(e) = spawned {
+            eprintln!("floor_guest: no thread for a connection: {e}");
         }
     }
     ExitCode::SUCCESS
@@ -117,6 +154,74 @@ fn serve(conn: UnixStream) -> io::Result<End> {
             return Ok(End::Shutdown);
         }
     }
+}
+
+/// A proxy connection: the `ProxyRequest`, then both directions spliced.
+fn proxy(conn: UnixStream) -> io::Result<()> {
+    let mut rd = BufReader::with_capacity(64 << 10, &conn);
+    if !handshake(&mut rd, &conn)? {
+        return Ok(());
+    }
+    let req: ProxyRequest = Decoder::new(&mut rd).decode().map_err(invalid)?;
+    // What the host sent after the request and the reader took with it goes first.
+    let early = rd.buffer().to_vec();
+    drop(rd);
+    let target: OwnedFd = match req.Network.as_str() {
+        "tcp" => {
+            let mut t = TcpStream::connect(&req.Address)?;
+            t.write_all(&early)?;
+            t.into()
+        }
+        "unix" => {
+            let mut t = UnixStream::connect(&req.Address)?;
+            t.write_all(&early)?;
+            // As the guest grows it for bulk: a Unix stream holds no more than this in flight.
+            setsockopt(&t, sockopt::SndBuf, &BULK_ROOM)?;
+            t.into()
+        }
+        other => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("floor_guest proxies no {other}"),
+            ))
+        }
+    };
+    let host = OwnedFd::from(conn);
+    let (host_in, target_in) = (host.try_clone()?, target.try_clone()?);
+    let back = std::thread::Builder::new().spawn(move || one_way(&target_in, &host))?;
+    let forth = one_way(&host_in, &target);
+    let back = back
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the reply direction's thread panicked")));
+    forth.and(back)
+}
+
+/// Moves `from`'s bytes to `to` through a pipe until `from` ends, then half-closes `to`.
+fn one_way(from: &OwnedFd, to: &OwnedFd) -> io::Result<()> {
+    let (pipe_out, pipe_in) = nix::unistd::pipe()?;
+    fcntl(
+        pipe_in.as_raw_fd(),
+        FcntlArg::F_SETPIPE_SZ(BULK_ROOM as i32),
+    )?;
+    loop {
+        let n = splice(
+            from,
+            None,
+            &pipe_in,
+            None,
+            BULK_ROOM,
+            SpliceFFlags::SPLICE_F_MOVE,
+        )?;
+        if n == 0 {
+            break;
+        }
+        let mut left = n;
+        while left > 0 {
+            left -= splice(&pipe_out, None, to, None, left, SpliceFFlags::SPLICE_F_MOVE)?;
+        }
+    }
+    shutdown(to.as_raw_fd(), Shutdown::Write)?;
+    Ok(())
 }
 
 /// Answers `CONNECT 1\n` with `OK <n>\n`; false for another port or line.

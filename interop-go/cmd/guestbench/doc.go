@@ -37,16 +37,18 @@
 //
 // # The floor guest
 //
-// boxpark-guest's floor_guest example serves Guest.Mkdir and Guest.Shutdown
-// and nothing else, on one thread with blocking reads, with no runtime and
-// no logs: a Mkdir is one statx (or a mkdir when the directory is missing)
-// and a gob decode and encode, and the replies to the requests that one read
-// brought in leave in one write. What a call to it takes is the driver's, the
+// boxpark-guest's floor_guest example serves Guest.Mkdir, Guest.Shutdown and
+// tcp and unix proxy connections, and nothing else, with a thread per
+// connection (and per proxy direction) making blocking system calls, with no
+// runtime and no logs: a Mkdir is one statx (or a mkdir when the directory is
+// missing) and a gob decode and encode, the replies to the requests that one
+// read brought in leave in one write, and a proxy direction splices through a
+// 1 MiB pipe. What a call or a transfer through it takes is the driver's, the
 // kernel's and the wake-ups' share, which every guest pays. With -floor it
-// takes its turn in every round of the mkdir16 and mkdir_seq groups (the
-// rotation then has three guests), so floor/go is the best ratio any guest
-// could reach on this driver and machine, and rust/floor is what the Rust
-// guest itself costs. It is not measured in the other groups.
+// takes its turn in every round of the mkdir16, mkdir_seq, tcp and unix groups
+// (the rotation then has three guests), so floor/go is the best ratio any
+// guest could reach on this driver and machine, and rust/floor is what the
+// Rust guest itself costs. It is not measured in the other groups.
 //
 // This process raises its RLIMIT_NOFILE soft limit to the hard limit (the
 // guests inherit it): rss_1000 holds about 2000 descriptors here and in the

@@ -78,7 +78,7 @@ func main() {
 	logLevel := flag.String("log-level", "info", "the guests' --log-level (empty: none given)")
 	verbose := flag.Bool("v", false, "copy the guests' stderr to this program's stderr")
 	var floor guestFlags
-	flag.Var(&floor, "floor", "a floor guest as `name=path` (boxpark-guest's floor_guest example), measured in the same rounds on the RPC groups only; its ratio to the first guest is the best a guest could reach")
+	flag.Var(&floor, "floor", "a floor guest as `name=path` (boxpark-guest's floor_guest example), measured in the same rounds on the groups it serves (mkdir16, mkdir_seq, tcp, unix); its ratio to the first guest is the best a guest could reach")
 	flag.Parse()
 	if len(guests) == 0 || len(guests) > 2 || len(floor) > 1 || *rounds < 1 || flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "usage: guestbench -guest go=PATH -guest rust=PATH [-floor floor=PATH] [-rounds N] [-quick] [-json FILE]")

@@ -64,7 +64,7 @@ type group struct {
 	name    string
 	metrics []string
 	run     func(ctx context.Context, b *bench, g guestSpec) (map[string]float64, error)
-	// floor: the -floor guest serves this group (Guest.Mkdir only).
+	// floor: the -floor guest serves this group (Guest.Mkdir and tcp and unix proxies).
 	floor bool
 }
 
@@ -74,10 +74,10 @@ var groups = []group{
 	{"mkdir_seq", []string{"mkdir_seq_p50", "mkdir_seq_p99"}, runMkdirSeq, true},
 	{"tcp", []string{"tcp_direct", "tcp_proxy", "tcp_proxy/direct"}, func(ctx context.Context, b *bench, g guestSpec) (map[string]float64, error) {
 		return runStream(ctx, b, g, "tcp")
-	}, false},
+	}, true},
 	{"unix", []string{"unix_direct", "unix_proxy", "unix_proxy/direct"}, func(ctx context.Context, b *bench, g guestSpec) (map[string]float64, error) {
 		return runStream(ctx, b, g, "unix")
-	}, false},
+	}, true},
 	{"host_proxy_tcp", []string{"host_proxy_tcp"}, runHostProxy, false},
 	{"rss", []string{"rss_idle", "rss_1000", "rss_after_1000", "rss_per_conn", "fds_left_1000"}, runRSS, false},
 	{"start_to_info", []string{"start_to_info"}, runStartToInfo, false},

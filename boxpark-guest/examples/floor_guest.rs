@@ -7,8 +7,8 @@
 //! the next one after it closes) is the RPC connection, and every other one a proxy connection.
 //! Every connection has its own threads, with blocking system calls: no runtime, no event loop, no
 //! logs.
-//! - RPC: each `Guest.Mkdir` is one `statx` of the path (`os.MkdirAll` of an existing directory; a
-//!   missing one is created) and a gob decode and encode, and the replies to every request that
+//! - RPC: each `Guest.Mkdir` is the guest's own (`boxpark_guest::rpc::mkdir`: one `statx` of an
+//!   existing directory) and a gob decode and encode, and the replies to every request that
 //!   one read brought in leave in one write. Any other method gets an error reply.
 //!   `Guest.Shutdown` is answered, then the process exits.
 //! - Proxy: after the `ProxyRequest`, one thread per direction splices (splice(2) through a 1 MiB
@@ -34,6 +34,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use boxpark_guest::transport::{HYBRID_OK_PORT, MAX_HANDSHAKE_LINE};
 use boxpark_proto::api::{methods, Empty, MkdirRequest, ShutdownRequest};
 use boxpark_proto::ports::GUEST_API_PORT;
 use boxpark_proto::proxy::ProxyRequest;
@@ -130,7 +131,7 @@ fn serve(conn: UnixStream) -> io::Result<End> {
             Err(e) => return Err(invalid(e)),
         };
         let error = match req.ServiceMethod.as_str() {
-            methods::MKDIR => dec.decode::<MkdirRequest>().map(|a| mkdir(&a)),
+            methods::MKDIR => dec.decode::<MkdirRequest>().map(mkdir),
             methods::SHUTDOWN => dec.decode::<ShutdownRequest>().map(|_| String::new()),
             other => dec
                 .decode::<IgnoredAny>()
@@ -227,22 +228,23 @@ fn one_way(from: &OwnedFd, to: &OwnedFd) -> io::Result<()> {
 /// Answers `CONNECT 1\n` with `OK <n>\n`; false for another port or line.
 fn handshake(rd: &mut BufReader<&UnixStream>, mut conn: &UnixStream) -> io::Result<bool> {
     let mut line = Vec::with_capacity(16);
-    rd.by_ref().take(64).read_until(b'\n', &mut line)?;
+    rd.by_ref()
+        .take(MAX_HANDSHAKE_LINE as u64)
+        .read_until(b'\n', &mut line)?;
     let want = format!("CONNECT {GUEST_API_PORT}\n");
     if line != want.as_bytes() {
         return Ok(false);
     }
-    conn.write_all(b"OK 1073741824\n")?;
+    conn.write_all(format!("OK {HYBRID_OK_PORT}\n").as_bytes())?;
     Ok(true)
 }
 
-/// `os.MkdirAll`: one `statx` when the directory is there. The error text is the reply's `Error`.
-fn mkdir(args: &MkdirRequest) -> String {
-    let made = match std::fs::metadata(&args.Path) {
-        Ok(m) if m.is_dir() => Ok(()),
-        _ => std::fs::create_dir_all(&args.Path),
-    };
-    made.err().map(|e| e.to_string()).unwrap_or_default()
+/// The guest's `Guest.Mkdir`; its error's text is the reply's `Error`.
+fn mkdir(args: MkdirRequest) -> String {
+    boxpark_guest::rpc::mkdir::mkdir(args)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
 }
 
 fn invalid(e: gob_codec::Error) -> io::Error {

@@ -40,9 +40,9 @@ pub trait Transport: Send + Sync + 'static {
 /// How long a hybrid client may take to send its `CONNECT` line.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest `CONNECT` line accepted.
-const MAX_HANDSHAKE_LINE: usize = 64;
+pub const MAX_HANDSHAKE_LINE: usize = 64;
 /// The local port number the guest reports in `OK <n>`: informational only.
-const HYBRID_OK_PORT: u32 = 1 << 30;
+pub const HYBRID_OK_PORT: u32 = 1 << 30;
 /// Handshaken connections waiting for `accept`.
 const ACCEPT_QUEUE: usize = 64;
 /// Handshakes in progress at once.

@@ -83,9 +83,13 @@ func median(vs []float64) (float64, int) {
 	return (ok[n/2-1] + ok[n/2]) / 2, n
 }
 
+// paired reports whether there are two guests (the -floor guest aside) to
+// compare.
+func (r *results) paired() bool { return len(r.guests) >= 2 && !r.guests[1].floor }
+
 // ratio is the second guest's median over the first's (NaN without two).
 func (r *results) ratio(metric string) float64 {
-	if len(r.guests) < 2 || r.guests[1].floor {
+	if !r.paired() {
 		return math.NaN()
 	}
 	return r.ratioOf(metric, 1)
@@ -184,7 +188,7 @@ func (r *results) printTable(w io.Writer) {
 	for _, g := range r.guests {
 		header = append(header, g.name)
 	}
-	two := len(r.guests) >= 2 && !r.guests[1].floor
+	two := r.paired()
 	fi := r.floorIndex()
 	numeric := len(r.guests)
 	if two {

@@ -88,14 +88,10 @@ fn main() -> ExitCode {
                 continue;
             }
         };
-        let role = if rpc_open.swap(true, Ordering::SeqCst) {
-            "proxy"
-        } else {
-            "RPC"
-        };
+        let is_rpc = !rpc_open.swap(true, Ordering::SeqCst);
         let rpc_open = rpc_open.clone();
         let spawned = std::thread::Builder::new().spawn(move || {
-            let ended = if role == "RPC" {
+            let ended = if is_rpc {
                 let ended = serve(conn);
                 rpc_open.store(false, Ordering::SeqCst);
                 match ended {
@@ -107,6 +103,7 @@ fn main() -> ExitCode {
                 proxy(conn)
             };
             if let Err(e) = ended {
+                let role = if is_rpc { "RPC" } else { "proxy" };
                 eprintln!("floor_guest: {role} connection ended: {e}");
             }
         });
